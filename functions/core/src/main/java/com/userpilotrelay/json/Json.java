@@ -36,7 +36,22 @@ public final class Json {
           .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
           .build();
 
+  /**
+   * Queue bodies are ASCII-only: SQS refuses some Unicode code points (and lone surrogates) that JSON
+   * allows, and escaping them keeps every valid event storable. Userpilot still receives UTF-8.
+   */
+  private static final com.fasterxml.jackson.databind.ObjectWriter ASCII_WRITER =
+      MAPPER.writer().with(com.fasterxml.jackson.core.json.JsonWriteFeature.ESCAPE_NON_ASCII);
+
   private Json() {}
+
+  public static String writeAscii(JsonNode value) {
+    try {
+      return ASCII_WRITER.writeValueAsString(value);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 
   public static ObjectNode object() {
     return MAPPER.createObjectNode();

@@ -1,0 +1,121 @@
+package com.userpilotrelay.auth;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Optional;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Checks the credentials a deployment configures: Segment's {@code X-Signature} (HMAC-SHA1 of the
+ * signed bytes, lowercase hex) and/or a token in {@code Authorization} (Bearer, or Basic with the token
+ * as password). Every configured credential must be present and valid. Comparisons are constant-time
+ * and hide lengths (both sides are hashed first), and a failure never says which part was wrong.
+ */
+public final class RequestAuthenticator {
+  /** Longest header value worth looking at; anything longer is refused before any work. */
+  static final int MAX_HEADER_CHARS = 4096;
+
+  private final byte[] sharedSecret;
+  private final byte[] tokenDigest;
+
+  public RequestAuthenticator(Optional<String> sharedSecret, Optional<String> token) {
+    this.sharedSecret = sharedSecret.filter(s -> !s.isEmpty()).map(s -> s.getBytes(StandardCharsets.UTF_8)).orElse(null);
+    this.tokenDigest = token.filter(t -> !t.isEmpty()).map(RequestAuthenticator::sha256).orElse(null);
+  }
+
+  public boolean enabled() {
+    return sharedSecret != null || tokenDigest != null;
+  }
+
+  public boolean requiresSignature() {
+    return sharedSecret != null;
+  }
+
+  /**
+   * @param signatureHeader the {@code X-Signature} value, or null
+   * @param authorizationHeader the {@code Authorization} value, or null
+   * @param signedBytes what the signature covers (see SegmentBody.signedBytesOf); null when unknown
+   */
+  public boolean verify(String signatureHeader, String authorizationHeader, byte[] signedBytes) {
+    boolean ok = true;
+    // Both checks always run, so timing does not reveal which one failed.
+    if (sharedSecret != null) {
+      ok &= signatureMatches(signatureHeader, signedBytes);
+    }
+    if (tokenDigest != null) {
+      ok &= tokenMatches(authorizationHeader);
+    }
+    return ok && enabled();
+  }
+
+  private boolean signatureMatches(String header, byte[] signedBytes) {
+    if (header == null || signedBytes == null || header.length() > MAX_HEADER_CHARS) {
+      return false;
+    }
+    String expected = HexFormat.of().formatHex(hmacSha1(sharedSecret, signedBytes));
+    return MessageDigest.isEqual(sha256(expected), sha256(header.trim()));
+  }
+
+  private boolean tokenMatches(String header) {
+    if (header == null || header.length() > MAX_HEADER_CHARS) {
+      return false;
+    }
+    String value = header.trim();
+    int space = value.indexOf(' ');
+    if (space < 0) {
+      return false;
+    }
+    String scheme = value.substring(0, space);
+    String credentials = value.substring(space + 1).trim();
+    if (scheme.equalsIgnoreCase("Bearer")) {
+      return MessageDigest.isEqual(tokenDigest, sha256(credentials));
+    }
+    if (scheme.equalsIgnoreCase("Basic")) {
+      String decoded;
+      try {
+        decoded = new String(Base64.getDecoder().decode(credentials), StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException e) {
+        return false;
+      }
+      int colon = decoded.indexOf(':');
+      if (colon < 0) {
+        return false;
+      }
+      String user = decoded.substring(0, colon);
+      String password = decoded.substring(colon + 1);
+      // Segment's Basic convention puts the key in the user name with an empty password; others use
+      // the password. Both are compared, so neither form's timing differs.
+      boolean asPassword = MessageDigest.isEqual(tokenDigest, sha256(password));
+      boolean asUser = MessageDigest.isEqual(tokenDigest, sha256(user)) & password.isEmpty();
+      return asPassword | asUser;
+    }
+    return false;
+  }
+
+  /** Lowercase hex HMAC-SHA1, as Segment computes {@code X-Signature}. */
+  public static String sign(String secret, byte[] message) {
+    return HexFormat.of().formatHex(hmacSha1(secret.getBytes(StandardCharsets.UTF_8), message));
+  }
+
+  private static byte[] hmacSha1(byte[] key, byte[] message) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA1");
+      mac.init(new SecretKeySpec(key, "HmacSHA1"));
+      return mac.doFinal(message);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA1 is unavailable in this JVM", e);
+    }
+  }
+
+  private static byte[] sha256(String value) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("SHA-256 is unavailable in this JVM", e);
+    }
+  }
+}

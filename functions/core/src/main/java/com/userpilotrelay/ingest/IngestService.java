@@ -1,0 +1,226 @@
+package com.userpilotrelay.ingest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.userpilotrelay.auth.RequestAuthenticator;
+import com.userpilotrelay.json.Json;
+import com.userpilotrelay.observe.Log;
+import com.userpilotrelay.queue.EventQueue;
+import com.userpilotrelay.queue.QueueMessage;
+import com.userpilotrelay.segment.BodyException;
+import com.userpilotrelay.segment.EventValidator;
+import com.userpilotrelay.segment.SegmentBody;
+import com.userpilotrelay.segment.SegmentLimits;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * Ingest, start to finish: content type, size, credentials (on the raw bytes), body shape, Segment Spec
+ * validation, then the valid events durably enqueued and the invalid ones quarantined. The status
+ * makes Segment retry exactly when retrying can help: 5xx only when something was not stored.
+ */
+public final class IngestService {
+  /** Base64 inflates by 4/3; anything longer than this cannot decode to an acceptable body. */
+  public static final int MAX_ENCODED_BYTES = SegmentLimits.MAX_REQUEST_BYTES / 3 * 4 + 8;
+
+  private final RequestAuthenticator authenticator;
+  private final EventQueue queue;
+  private final Supplier<String> messageIds;
+
+  public IngestService(RequestAuthenticator authenticator, EventQueue queue, Supplier<String> messageIds) {
+    this.authenticator = authenticator;
+    this.queue = queue;
+    this.messageIds = messageIds;
+  }
+
+  public IngestService(RequestAuthenticator authenticator, EventQueue queue) {
+    this(authenticator, queue, () -> UUID.randomUUID().toString());
+  }
+
+  public IngestResponse handle(IngestRequest request) {
+    long started = System.nanoTime();
+    IngestResponse response = answer(request);
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("status", response.status());
+    fields.put("accepted", response.accepted());
+    fields.put("rejected", response.rejected());
+    fields.put("bytes", request.body().length);
+    fields.put("ms", (System.nanoTime() - started) / 1_000_000);
+    if (response.status() >= 500) {
+      Log.error("ingest", fields);
+    } else {
+      Log.info("ingest", fields);
+    }
+    return response;
+  }
+
+  private IngestResponse answer(IngestRequest request) {
+    if (!isJson(request.header("content-type"))) {
+      return error(415, "content-type: must be application/json (charset utf-8 if given)");
+    }
+    byte[] body = request.body();
+    if (body.length > SegmentLimits.MAX_REQUEST_BYTES) {
+      return error(413, "body: " + body.length + " bytes is over the " + SegmentLimits.MAX_REQUEST_BYTES
+          + "-byte request limit; send smaller batches");
+    }
+    if (!authenticated(request)) {
+      return error(401, "unauthorized: credentials are missing or wrong");
+    }
+    SegmentBody parsed;
+    try {
+      parsed = SegmentBody.parse(body);
+    } catch (BodyException e) {
+      return error(e.tooLarge() ? 413 : 400, e.getMessage());
+    }
+    return enqueue(parsed);
+  }
+
+  private boolean authenticated(IngestRequest request) {
+    if (!authenticator.enabled()) {
+      return true;
+    }
+    byte[] signed = authenticator.requiresSignature() ? SegmentBody.signedBytesOf(request.body()) : null;
+    return authenticator.verify(request.header("x-signature"), request.header("authorization"), signed);
+  }
+
+  private IngestResponse enqueue(SegmentBody parsed) {
+    List<QueueMessage> valid = new ArrayList<>();
+    List<String> acceptedIds = new ArrayList<>();
+    List<QueueMessage> quarantine = new ArrayList<>();
+    ArrayNode rejected = Json.MAPPER.createArrayNode();
+    ArrayNode assigned = Json.MAPPER.createArrayNode();
+    ArrayNode duplicates = Json.MAPPER.createArrayNode();
+    Set<String> seen = new HashSet<>();
+    boolean allTooLarge = true;
+
+    for (SegmentBody.RawEvent raw : parsed.events()) {
+      JsonNode event = raw.node();
+      List<String> errors = EventValidator.validate(event, raw.rawBytes());
+      String givenId = givenMessageId(event);
+      if (!errors.isEmpty()) {
+        allTooLarge &= raw.rawBytes() > SegmentLimits.MAX_EVENT_BYTES;
+        ObjectNode entry = rejected.addObject();
+        entry.put("index", raw.index());
+        if (givenId != null) {
+          entry.put("messageId", givenId);
+        } else {
+          entry.putNull("messageId");
+        }
+        ArrayNode list = entry.putArray("errors");
+        errors.forEach(list::add);
+        quarantine.add(quarantined(raw, givenId, errors));
+        continue;
+      }
+      ObjectNode object = (ObjectNode) event;
+      String messageId = givenId;
+      if (messageId == null) {
+        messageId = messageIds.get();
+        object.put("messageId", messageId);
+        assigned.addObject().put("index", raw.index()).put("messageId", messageId);
+      } else if (!object.get("messageId").isTextual()) {
+        object.put("messageId", messageId);
+      }
+      if (!seen.add(messageId)) {
+        duplicates.addObject().put("index", raw.index()).put("messageId", messageId);
+        continue;
+      }
+      acceptedIds.add(messageId);
+      valid.add(new QueueMessage(messageId, Json.writeAscii(object), attributesOf(object, messageId)));
+    }
+
+    // Quarantine first: once the good events are queued, a 503 would make Segment send them again.
+    if (!queue.deadLetter(quarantine).isEmpty()) {
+      return error(503, "queue: could not store the rejected events for inspection; Segment will retry");
+    }
+    if (!queue.enqueue(valid).isEmpty()) {
+      return error(503, "queue: could not store every event; Segment will retry");
+    }
+
+    ObjectNode answer = Json.object();
+    answer.put("accepted", acceptedIds.size());
+    ArrayNode ids = answer.putArray("messageIds");
+    acceptedIds.forEach(ids::add);
+    if (!assigned.isEmpty()) {
+      answer.set("assigned", assigned);
+    }
+    if (!duplicates.isEmpty()) {
+      answer.set("duplicates", duplicates);
+    }
+    int status = 200;
+    if (!rejected.isEmpty()) {
+      answer.set("rejected", rejected);
+      if (acceptedIds.isEmpty()) {
+        status = allTooLarge ? 413 : 400;
+      }
+    }
+    return new IngestResponse(status, Json.write(answer), acceptedIds.size(), rejected.size());
+  }
+
+  private static QueueMessage quarantined(SegmentBody.RawEvent raw, String givenId, List<String> errors) {
+    Map<String, String> attributes = new LinkedHashMap<>();
+    attributes.put("stage", "ingest");
+    attributes.put("reason", truncate("event " + raw.index() + ": " + String.join("; ", errors), 1000));
+    attributes.put("index", Integer.toString(raw.index()));
+    if (givenId != null) {
+      attributes.put("messageId", truncate(givenId, SegmentLimits.MAX_MESSAGE_ID_CHARS));
+    }
+    return new QueueMessage("rejected-" + raw.index(), Json.writeAscii(raw.node()), attributes);
+  }
+
+  static Map<String, String> attributesOf(JsonNode event, String messageId) {
+    Map<String, String> attributes = new LinkedHashMap<>();
+    attributes.put("type", event.path("type").asText());
+    attributes.put("messageId", messageId);
+    String user = EventValidator.userKey(event);
+    if (user != null) {
+      attributes.put("userId", truncate(user, 256));
+    }
+    return attributes;
+  }
+
+  private static String givenMessageId(JsonNode event) {
+    JsonNode id = event.get("messageId");
+    if (id == null || id.isNull() || !(id.isTextual() || id.isIntegralNumber()) || id.asText().isBlank()) {
+      return null;
+    }
+    return id.asText();
+  }
+
+  static boolean isJson(String contentType) {
+    if (contentType == null) {
+      return false;
+    }
+    String[] parts = contentType.split(";");
+    if (!parts[0].trim().toLowerCase(Locale.ROOT).equals("application/json")) {
+      return false;
+    }
+    for (int i = 1; i < parts.length; i++) {
+      String[] param = parts[i].trim().split("=", 2);
+      if (param[0].trim().equalsIgnoreCase("charset")) {
+        String charset = param.length > 1 ? param[1].trim().replace("\"", "") : "";
+        if (!charset.equalsIgnoreCase("utf-8") && !charset.equalsIgnoreCase("utf8")) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  private static IngestResponse error(int status, String message) {
+    ObjectNode body = Json.object();
+    body.put("error", message);
+    return new IngestResponse(status, Json.write(body), 0, 0);
+  }
+
+  private static String truncate(String value, int max) {
+    return value.length() <= max ? value : value.substring(0, max - 1) + "…";
+  }
+}

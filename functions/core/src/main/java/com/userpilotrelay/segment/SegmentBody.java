@@ -1,0 +1,231 @@
+package com.userpilotrelay.segment;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.userpilotrelay.json.Json;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The three body shapes Segment sends — one event, a JSON array of events, or the HTTP API's
+ * {@code {"batch": [...]}} — read in one streaming pass that also records where each event stands in
+ * the raw bytes (for the signature and the per-event size limit).
+ */
+public final class SegmentBody {
+  /** The shape a body arrived in. */
+  public enum Shape { SINGLE, ARRAY, BATCH_OBJECT }
+
+  /**
+   * One event as it arrived.
+   *
+   * @param index position in the request, as the user sees it in errors
+   * @param node the event after batch context merging (not necessarily an object)
+   * @param rawBytes how many bytes it took in the body
+   */
+  public record RawEvent(int index, JsonNode node, int rawBytes) {}
+
+  private final Shape shape;
+  private final List<RawEvent> events;
+  private final byte[] signedBytes;
+
+  private SegmentBody(Shape shape, List<RawEvent> events, byte[] signedBytes) {
+    this.shape = shape;
+    this.events = events;
+    this.signedBytes = signedBytes;
+  }
+
+  public Shape shape() {
+    return shape;
+  }
+
+  public List<RawEvent> events() {
+    return events;
+  }
+
+  /** The bytes Segment signs: the whole body, or for an array body the first element as it stands. */
+  public byte[] signedBytes() {
+    return signedBytes;
+  }
+
+  /**
+   * The bytes an {@code X-Signature} covers, found without reading the whole body: for an array, only
+   * the first element is scanned. Null when the body is too malformed to tell.
+   */
+  public static byte[] signedBytesOf(byte[] body) {
+    int first = firstNonWhitespace(body);
+    if (first < 0 || body[first] != '[') {
+      return body;
+    }
+    try (JsonParser parser = Json.MAPPER.createParser(body)) {
+      parser.nextToken();
+      if (parser.nextToken() == null || parser.currentToken() == JsonToken.END_ARRAY) {
+        return body;
+      }
+      int start = (int) parser.currentTokenLocation().getByteOffset();
+      parser.skipChildren();
+      int end = (int) parser.currentLocation().getByteOffset();
+      return Arrays.copyOfRange(body, start, end);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** Reads a decoded request body; the caller has already bounded its size. */
+  public static SegmentBody parse(byte[] body) throws BodyException {
+    if (body.length > SegmentLimits.MAX_REQUEST_BYTES) {
+      throw new BodyException("body: " + body.length + " bytes is over the " + SegmentLimits.MAX_REQUEST_BYTES
+          + "-byte request limit; send smaller batches", true);
+    }
+    if (firstNonWhitespace(body) < 0) {
+      throw new BodyException("body: empty; send one Segment event, an array of events, or {\"batch\": [...]}", false);
+    }
+    try (JsonParser parser = Json.MAPPER.createParser(body)) {
+      JsonToken first = parser.nextToken();
+      SegmentBody result;
+      if (first == JsonToken.START_ARRAY) {
+        result = readArray(parser, body);
+      } else if (first == JsonToken.START_OBJECT) {
+        result = readObject(parser, body);
+      } else {
+        throw new BodyException("body: must be a JSON object or array, found " + describe(first), false);
+      }
+      JsonToken trailing = parser.nextToken();
+      if (trailing != null) {
+        throw new BodyException("body: unexpected content after the JSON value at " + at(parser.currentTokenLocation())
+            + "; send exactly one JSON value", false);
+      }
+      if (result.events.isEmpty()) {
+        throw new BodyException("body: contains no events; send at least one", false);
+      }
+      return result;
+    } catch (JsonProcessingException e) {
+      throw new BodyException("body: malformed JSON at " + at(e.getLocation()) + ": " + firstLine(e.getOriginalMessage()), false);
+    } catch (IOException e) {
+      throw new BodyException("body: unreadable: " + firstLine(e.getMessage()), false);
+    }
+  }
+
+  private static SegmentBody readArray(JsonParser parser, byte[] body) throws IOException, BodyException {
+    List<RawEvent> events = new ArrayList<>();
+    byte[] signed = body;
+    while (parser.nextToken() != JsonToken.END_ARRAY) {
+      if (parser.currentToken() == null) {
+        throw new BodyException("body: the array is not closed; the JSON ends early", false);
+      }
+      if (events.size() >= SegmentLimits.MAX_EVENTS_PER_REQUEST) {
+        throw tooMany();
+      }
+      int start = (int) parser.currentTokenLocation().getByteOffset();
+      JsonNode node = parser.readValueAsTree();
+      int end = (int) parser.currentLocation().getByteOffset();
+      if (events.isEmpty()) {
+        signed = Arrays.copyOfRange(body, start, end);
+      }
+      events.add(new RawEvent(events.size(), node, end - start));
+    }
+    return new SegmentBody(Shape.ARRAY, List.copyOf(events), signed);
+  }
+
+  private static SegmentBody readObject(JsonParser parser, byte[] body) throws IOException, BodyException {
+    JsonNode root = parser.readValueAsTree();
+    JsonNode batch = root.get("batch");
+    if (batch == null || !root.path("type").isMissingNode()) {
+      return new SegmentBody(Shape.SINGLE, List.of(new RawEvent(0, root, body.length)), body);
+    }
+    if (!batch.isArray()) {
+      throw new BodyException("batch: must be an array of events, found " + batch.getNodeType().name().toLowerCase(), false);
+    }
+    if (batch.size() > SegmentLimits.MAX_EVENTS_PER_REQUEST) {
+      throw tooMany();
+    }
+    JsonNode context = root.get("context");
+    JsonNode integrations = root.get("integrations");
+    List<RawEvent> events = new ArrayList<>(batch.size());
+    for (JsonNode event : batch) {
+      // The element's raw span is not kept by the tree; its compact form is the closest honest measure.
+      int size = Json.writeBytes(event).length;
+      events.add(new RawEvent(events.size(), merge(event, context, integrations), size));
+    }
+    return new SegmentBody(Shape.BATCH_OBJECT, List.copyOf(events), body);
+  }
+
+  /** Top-level context and integrations apply to every event; the event's own keys win. */
+  private static JsonNode merge(JsonNode event, JsonNode context, JsonNode integrations) {
+    if (!(event instanceof ObjectNode object)) {
+      return event;
+    }
+    mergeInto(object, "context", context);
+    mergeInto(object, "integrations", integrations);
+    return object;
+  }
+
+  private static void mergeInto(ObjectNode event, String field, JsonNode shared) {
+    if (shared == null || !shared.isObject()) {
+      return;
+    }
+    JsonNode own = event.get(field);
+    if (own == null || own.isNull()) {
+      event.set(field, shared.deepCopy());
+    } else if (own instanceof ObjectNode ownObject) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = shared.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> entry = it.next();
+        if (!ownObject.has(entry.getKey())) {
+          ownObject.set(entry.getKey(), entry.getValue().deepCopy());
+        }
+      }
+    }
+  }
+
+  private static BodyException tooMany() {
+    return new BodyException("body: more than " + SegmentLimits.MAX_EVENTS_PER_REQUEST
+        + " events in one request; split the batch", true);
+  }
+
+  private static int firstNonWhitespace(byte[] body) {
+    for (int i = 0; i < body.length; i++) {
+      byte b = body[i];
+      if (b != ' ' && b != '\n' && b != '\r' && b != '\t') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static String describe(JsonToken token) {
+    if (token == null) {
+      return "nothing";
+    }
+    return switch (token) {
+      case VALUE_STRING -> "a string";
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+      case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+      case VALUE_NULL -> "null";
+      default -> token.asString() == null ? token.name() : "'" + token.asString() + "'";
+    };
+  }
+
+  private static String at(JsonLocation location) {
+    if (location == null) {
+      return "an unknown position";
+    }
+    return "line " + location.getLineNr() + ", column " + location.getColumnNr()
+        + " (byte " + location.getByteOffset() + ")";
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "unreadable";
+    }
+    int newline = message.indexOf('\n');
+    String line = newline < 0 ? message : message.substring(0, newline);
+    return line.length() > 200 ? line.substring(0, 200) + "…" : line;
+  }
+}

@@ -1,0 +1,147 @@
+package com.userpilotrelay.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.userpilotrelay.auth.RequestAuthenticator;
+import com.userpilotrelay.json.Json;
+import com.userpilotrelay.queue.QueueMessage;
+import com.userpilotrelay.segment.SegmentLimits;
+import com.userpilotrelay.testing.RecordingQueue;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class IngestServiceTest {
+  private static final String SECRET = "local-secret";
+  private final RecordingQueue queue = new RecordingQueue();
+  private final AtomicInteger ids = new AtomicInteger();
+  private final IngestService service = new IngestService(
+      new RequestAuthenticator(Optional.of(SECRET), Optional.empty()), queue, () -> "gen-" + ids.incrementAndGet());
+
+  private IngestResponse post(String body) {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    byte[] signed = com.userpilotrelay.segment.SegmentBody.signedBytesOf(bytes);
+    return service.handle(new IngestRequest(Map.of("Content-Type", "application/json; charset=utf-8",
+        "X-Signature", RequestAuthenticator.sign(SECRET, signed == null ? bytes : signed)), bytes));
+  }
+
+  private static JsonNode json(IngestResponse r) {
+    return Json.parse(r.body());
+  }
+
+  @Test
+  void validEventsAreEnqueuedWithAttributesAndAnswered200() {
+    IngestResponse r = post("[{\"type\":\"identify\",\"userId\":12345,\"messageId\":\"m1\"},"
+        + "{\"type\":\"track\",\"anonymousId\":\"a\",\"event\":\"Ünïcode ✓\",\"messageId\":\"m2\"}]");
+    assertEquals(200, r.status());
+    assertEquals(2, json(r).get("accepted").asInt());
+    assertEquals("[\"m1\",\"m2\"]", json(r).get("messageIds").toString());
+    assertEquals(2, queue.enqueued.size());
+    QueueMessage first = queue.enqueued.get(0);
+    assertEquals(Map.of("type", "identify", "messageId", "m1", "userId", "12345"), first.attributes());
+    QueueMessage second = queue.enqueued.get(1);
+    assertTrue(second.body().chars().allMatch(c -> c < 128), "queue bodies are ASCII-escaped");
+    assertEquals("Ünïcode ✓", Json.parse(second.body()).get("event").asText());
+    assertTrue(queue.deadLettered.isEmpty());
+  }
+
+  @Test
+  void aBadNeighbourDoesNotLoseGoodEventsAndIsQuarantinedWithItsReason() {
+    IngestResponse r = post("[{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\",\"messageId\":\"ok\"},"
+        + "{\"type\":\"track\",\"userId\":\"u\",\"messageId\":\"bad\"}]");
+    assertEquals(200, r.status());
+    JsonNode answer = json(r);
+    assertEquals(1, answer.get("accepted").asInt());
+    JsonNode rejected = answer.get("rejected").get(0);
+    assertEquals(1, rejected.get("index").asInt());
+    assertEquals("bad", rejected.get("messageId").asText());
+    assertTrue(rejected.get("errors").get(0).asText().startsWith("event: is required"));
+    assertEquals(1, queue.enqueued.size());
+    QueueMessage quarantined = queue.deadLettered.get(0);
+    assertEquals("ingest", quarantined.attributes().get("stage"));
+    assertTrue(quarantined.attributes().get("reason").startsWith("event 1: event: is required"));
+    assertEquals("bad", Json.parse(quarantined.body()).get("messageId").asText());
+  }
+
+  @Test
+  void allInvalidIs400WithTheRejectedList() {
+    IngestResponse r = post("{\"type\":\"group\",\"userId\":\"u\",\"messageId\":\"g\"}");
+    assertEquals(400, r.status());
+    assertEquals(0, json(r).get("accepted").asInt());
+    assertTrue(json(r).get("rejected").get(0).get("errors").get(0).asText().startsWith("groupId:"));
+    assertTrue(queue.enqueued.isEmpty());
+    assertEquals(1, queue.deadLettered.size());
+  }
+
+  @Test
+  void missingMessageIdsAreAssignedAndSaidSo() {
+    IngestResponse r = post("{\"type\":\"identify\",\"userId\":\"u\"}");
+    assertEquals(200, r.status());
+    assertEquals("gen-1", json(r).at("/assigned/0/messageId").asText());
+    assertEquals(0, json(r).at("/assigned/0/index").asInt());
+    assertEquals("gen-1", Json.parse(queue.enqueued.get(0).body()).get("messageId").asText());
+  }
+
+  @Test
+  void duplicateMessageIdsInOneRequestAreEnqueuedOnce() {
+    IngestResponse r = post("{\"batch\":[{\"type\":\"identify\",\"userId\":\"u\",\"messageId\":\"same\"},"
+        + "{\"type\":\"identify\",\"userId\":\"u\",\"messageId\":\"same\"}]}");
+    assertEquals(200, r.status());
+    assertEquals(1, json(r).get("accepted").asInt());
+    assertEquals(1, json(r).at("/duplicates/0/index").asInt());
+    assertEquals(1, queue.enqueued.size());
+  }
+
+  @Test
+  void aQueueThatRefusesMeans503NeverA200() {
+    queue.refuseWhen(m -> m.id().equals("m2"));
+    IngestResponse r = post("[{\"type\":\"identify\",\"userId\":\"u\",\"messageId\":\"m1\"},"
+        + "{\"type\":\"identify\",\"userId\":\"u\",\"messageId\":\"m2\"}]");
+    assertEquals(503, r.status());
+    assertTrue(json(r).get("error").asText().startsWith("queue:"));
+  }
+
+  @Test
+  void badCredentialsAre401AndNothingIsStored() {
+    byte[] body = "{\"type\":\"identify\",\"userId\":\"u\"}".getBytes(StandardCharsets.UTF_8);
+    IngestResponse r = service.handle(new IngestRequest(Map.of("content-type", "application/json",
+        "x-signature", RequestAuthenticator.sign("wrong", body)), body));
+    assertEquals(401, r.status());
+    assertFalse(r.body().contains("signature"), "no hint which part was wrong");
+    assertTrue(queue.enqueued.isEmpty() && queue.deadLettered.isEmpty());
+  }
+
+  @Test
+  void contentTypeSizeAndSyntaxAreCheckedWithTheirOwnStatus() {
+    byte[] body = "{\"type\":\"identify\",\"userId\":\"u\"}".getBytes(StandardCharsets.UTF_8);
+    assertEquals(415, service.handle(new IngestRequest(Map.of("content-type", "text/plain"), body)).status());
+    assertEquals(415, service.handle(new IngestRequest(Map.of(), body)).status());
+    assertEquals(415, service.handle(new IngestRequest(Map.of("content-type", "application/json; charset=latin1"), body)).status());
+    byte[] huge = new byte[SegmentLimits.MAX_REQUEST_BYTES + 1];
+    assertEquals(413, service.handle(new IngestRequest(Map.of("content-type", "application/json"), huge)).status());
+    IngestResponse malformed = post("{\"type\":");
+    assertEquals(400, malformed.status());
+    assertTrue(json(malformed).get("error").asText().startsWith("body: malformed JSON at line 1"));
+  }
+
+  @Test
+  void aSingleOversizedEventIs413() {
+    String big = "x".repeat(SegmentLimits.MAX_EVENT_BYTES);
+    IngestResponse r = post("{\"type\":\"identify\",\"userId\":\"u\",\"traits\":{\"blob\":\"" + big + "\"}}");
+    assertEquals(413, r.status());
+    assertTrue(queue.enqueued.isEmpty());
+  }
+
+  @Test
+  void isJsonAcceptsOnlyJsonInUtf8() {
+    assertTrue(IngestService.isJson("application/json"));
+    assertTrue(IngestService.isJson("Application/JSON ; Charset=\"UTF-8\""));
+    assertFalse(IngestService.isJson("application/json-patch+json"));
+    assertFalse(IngestService.isJson("application/x-www-form-urlencoded"));
+  }
+}

@@ -1,0 +1,114 @@
+package com.userpilotrelay.segment;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class SegmentBodyTest {
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void singleEventIsSignedOverTheWholeBody() throws Exception {
+    byte[] body = bytes(" {\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\"}\n");
+    SegmentBody parsed = SegmentBody.parse(body);
+    assertEquals(SegmentBody.Shape.SINGLE, parsed.shape());
+    assertEquals(1, parsed.events().size());
+    assertArrayEquals(body, parsed.signedBytes());
+    assertArrayEquals(body, SegmentBody.signedBytesOf(body));
+  }
+
+  @Test
+  void arrayIsSignedOverTheFirstElementExactlyAsItStands() throws Exception {
+    String first = "{ \"type\" : \"identify\", \"userId\":\"ü-1\", \"traits\": {\"n\": \"Zoë ✓\"} }";
+    byte[] body = bytes("[\n  " + first + " ,\n {\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\"} ]");
+    SegmentBody parsed = SegmentBody.parse(body);
+    assertEquals(SegmentBody.Shape.ARRAY, parsed.shape());
+    assertEquals(2, parsed.events().size());
+    assertArrayEquals(bytes(first), parsed.signedBytes());
+    assertArrayEquals(bytes(first), SegmentBody.signedBytesOf(body));
+    assertEquals(bytes(first).length, parsed.events().get(0).rawBytes());
+    assertEquals(1, parsed.events().get(1).index());
+  }
+
+  @Test
+  void batchObjectMergesContextAndIntegrationsWithTheEventsOwnKeysWinning() throws Exception {
+    byte[] body = bytes("{\"batch\":[{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\",\"context\":{\"ip\":\"1.1.1.1\"}},"
+        + "{\"type\":\"identify\",\"userId\":\"v\"}],"
+        + "\"context\":{\"ip\":\"9.9.9.9\",\"library\":{\"name\":\"x\"}},\"integrations\":{\"All\":false}}");
+    SegmentBody parsed = SegmentBody.parse(body);
+    assertEquals(SegmentBody.Shape.BATCH_OBJECT, parsed.shape());
+    var first = parsed.events().get(0).node();
+    assertEquals("1.1.1.1", first.at("/context/ip").asText());
+    assertEquals("x", first.at("/context/library/name").asText());
+    assertFalse(first.at("/integrations/All").asBoolean());
+    var second = parsed.events().get(1).node();
+    assertEquals("9.9.9.9", second.at("/context/ip").asText());
+  }
+
+  @Test
+  void anEventWithATypeIsSingleEvenIfItHasABatchField() throws Exception {
+    SegmentBody parsed = SegmentBody.parse(bytes("{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\",\"batch\":[]}"));
+    assertEquals(SegmentBody.Shape.SINGLE, parsed.shape());
+  }
+
+  @Test
+  void malformedJsonNamesThePosition() {
+    BodyException e = assertThrows(BodyException.class,
+        () -> SegmentBody.parse(bytes("{\"type\":\"track\",\n \"userId\": nope}")));
+    assertTrue(e.getMessage().startsWith("body: malformed JSON at line 2, column"), e.getMessage());
+    assertFalse(e.tooLarge());
+  }
+
+  @Test
+  void refusesTrailingContentEmptyBodiesScalarsAndEmptyArrays() {
+    assertTrue(assertThrows(BodyException.class, () -> SegmentBody.parse(bytes("{} {}"))).getMessage()
+        .contains("after the JSON value"));
+    assertTrue(assertThrows(BodyException.class, () -> SegmentBody.parse(bytes("  "))).getMessage().contains("empty"));
+    assertTrue(assertThrows(BodyException.class, () -> SegmentBody.parse(bytes("42"))).getMessage().contains("a number"));
+    assertTrue(assertThrows(BodyException.class, () -> SegmentBody.parse(bytes("[]"))).getMessage().contains("no events"));
+    assertTrue(assertThrows(BodyException.class, () -> SegmentBody.parse(bytes("{\"batch\":{}}"))).getMessage()
+        .startsWith("batch: must be an array"));
+  }
+
+  @Test
+  void duplicateKeysAreRefusedSoASignedBodyCannotMeanTwoThings() {
+    BodyException e = assertThrows(BodyException.class,
+        () -> SegmentBody.parse(bytes("{\"type\":\"track\",\"userId\":\"a\",\"userId\":\"b\",\"event\":\"E\"}")));
+    assertTrue(e.getMessage().contains("userId"), e.getMessage());
+  }
+
+  @Test
+  void hostileNestingIsRefusedCheaply() {
+    String deep = "[".repeat(5000) + "]".repeat(5000);
+    BodyException e = assertThrows(BodyException.class, () -> SegmentBody.parse(bytes(deep)));
+    assertTrue(e.getMessage().contains("malformed JSON") || e.getMessage().contains("depth"), e.getMessage());
+  }
+
+  @Test
+  void moreThan2500EventsIsTooLarge() {
+    StringBuilder sb = new StringBuilder("[");
+    for (int i = 0; i <= SegmentLimits.MAX_EVENTS_PER_REQUEST; i++) {
+      sb.append(i == 0 ? "" : ",").append("{}");
+    }
+    BodyException e = assertThrows(BodyException.class, () -> SegmentBody.parse(bytes(sb.append("]").toString())));
+    assertTrue(e.tooLarge());
+  }
+
+  @Test
+  void invalidUtf8IsMalformed() {
+    byte[] body = {'{', '"', 'a', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
+    assertThrows(BodyException.class, () -> SegmentBody.parse(body));
+  }
+
+  @Test
+  void signedBytesOfAnUnreadableArrayIsNull() {
+    org.junit.jupiter.api.Assertions.assertNull(SegmentBody.signedBytesOf(bytes("[{\"a\": ")));
+  }
+}

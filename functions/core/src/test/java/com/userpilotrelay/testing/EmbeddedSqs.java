@@ -1,0 +1,95 @@
+package com.userpilotrelay.testing;
+
+import com.userpilotrelay.queue.SqsClients;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.elasticmq.rest.sqs.SQSRestServer;
+import org.elasticmq.rest.sqs.SQSRestServerBuilder;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+/**
+ * A real SQS-protocol server (ElasticMQ) inside the test JVM, with an events queue whose redrive policy
+ * points at a dead-letter queue, as in template.yaml.
+ */
+public final class EmbeddedSqs implements AutoCloseable {
+  private final SQSRestServer server;
+  private final SqsClient client;
+  private final URI endpoint;
+  private final String queueUrl;
+  private final String deadLetterUrl;
+
+  public EmbeddedSqs(int maxReceiveCount) {
+    server = SQSRestServerBuilder.withInterface("127.0.0.1").withDynamicPort().start();
+    int port = server.waitUntilStarted().localAddress().getPort();
+    endpoint = URI.create("http://127.0.0.1:" + port);
+    client = SqsClients.local(endpoint);
+    deadLetterUrl = client.createQueue(b -> b.queueName("events-dlq")).queueUrl();
+    String dlqArn = client.getQueueAttributes(b -> b.queueUrl(deadLetterUrl)
+        .attributeNames(QueueAttributeName.QUEUE_ARN)).attributes().get(QueueAttributeName.QUEUE_ARN);
+    queueUrl = client.createQueue(b -> b.queueName("events").attributes(Map.of(
+        QueueAttributeName.VISIBILITY_TIMEOUT, "30",
+        QueueAttributeName.REDRIVE_POLICY,
+        "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\"" + maxReceiveCount + "\"}"))).queueUrl();
+  }
+
+  public EmbeddedSqs() {
+    this(25);
+  }
+
+  public SqsClient client() {
+    return client;
+  }
+
+  public URI endpoint() {
+    return endpoint;
+  }
+
+  public String queueUrl() {
+    return queueUrl;
+  }
+
+  public String deadLetterUrl() {
+    return deadLetterUrl;
+  }
+
+  /** Receives (and deletes) everything currently visible on the queue. */
+  public List<Message> drain(String url) {
+    List<Message> all = new ArrayList<>();
+    while (true) {
+      List<Message> batch = receive(url, 10, 0);
+      if (batch.isEmpty()) {
+        return all;
+      }
+      for (Message m : batch) {
+        client.deleteMessage(b -> b.queueUrl(url).receiptHandle(m.receiptHandle()));
+      }
+      all.addAll(batch);
+    }
+  }
+
+  /** Receives without deleting, with attributes; the messages become invisible for the queue's timeout. */
+  public List<Message> receive(String url, int max, int waitSeconds) {
+    return client.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(max).waitTimeSeconds(waitSeconds)
+        .messageAttributeNames("All")
+        .messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages();
+  }
+
+  public int depth(String url) {
+    Map<QueueAttributeName, String> attributes = client.getQueueAttributes(b -> b.queueUrl(url).attributeNames(
+        QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+        QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE,
+        QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED)).attributes();
+    return attributes.values().stream().mapToInt(Integer::parseInt).sum();
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    server.stopAndWait();
+  }
+}
