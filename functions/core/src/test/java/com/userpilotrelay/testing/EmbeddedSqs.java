@@ -65,9 +65,9 @@ public final class EmbeddedSqs implements AutoCloseable {
       if (batch.isEmpty()) {
         return all;
       }
-      for (Message m : batch) {
-        client.deleteMessage(b -> b.queueUrl(url).receiptHandle(m.receiptHandle()));
-      }
+      client.deleteMessageBatch(b -> b.queueUrl(url).entries(batch.stream()
+          .map(m -> software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry.builder()
+              .id(m.messageId()).receiptHandle(m.receiptHandle()).build()).toList()));
       all.addAll(batch);
     }
   }
