@@ -1,0 +1,48 @@
+package com.userpilotrelay.userpilot;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.Supplier;
+
+/**
+ * The Userpilot API key, read once and cached. After Userpilot refuses it (401/403) the next use reads
+ * it again — at most once a minute — so a rotated key takes effect without a redeploy.
+ */
+public final class ApiKey {
+  private static final Duration REREAD_INTERVAL = Duration.ofMinutes(1);
+
+  private final Supplier<String> source;
+  private final Clock clock;
+  private volatile String value;
+  private volatile boolean stale;
+  private volatile Instant readAt;
+
+  public ApiKey(Supplier<String> source, Clock clock) {
+    this.source = source;
+    this.clock = clock;
+    this.value = source.get();
+    this.readAt = clock.instant();
+  }
+
+  public static ApiKey fixed(String value) {
+    return new ApiKey(() -> value, Clock.systemUTC());
+  }
+
+  public String current() {
+    if (stale && clock.instant().isAfter(readAt.plus(REREAD_INTERVAL))) {
+      synchronized (this) {
+        if (stale) {
+          value = source.get();
+          readAt = clock.instant();
+          stale = false;
+        }
+      }
+    }
+    return value;
+  }
+
+  public void refused() {
+    stale = true;
+  }
+}

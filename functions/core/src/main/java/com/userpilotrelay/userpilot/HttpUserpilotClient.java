@@ -1,0 +1,117 @@
+package com.userpilotrelay.userpilot;
+
+import com.userpilotrelay.json.Json;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Properties;
+
+/**
+ * Userpilot's REST API over the JDK's own HTTP client (no extra jar, one client per container).
+ * Headers as the reference destination sends them, plus a User-Agent naming the relay.
+ */
+public final class HttpUserpilotClient implements UserpilotTransport {
+  public static final String API_VERSION = "2020-09-22";
+  public static final String USER_AGENT = "userpilot-relay/" + version();
+
+  private final Endpoint endpoint;
+  private final ApiKey apiKey;
+  private final Duration timeout;
+  private final HttpClient http;
+
+  public HttpUserpilotClient(Endpoint endpoint, ApiKey apiKey, Duration timeout) {
+    this.endpoint = endpoint;
+    this.apiKey = apiKey;
+    this.timeout = timeout;
+    this.http = HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofMillis(Math.min(timeout.toMillis(), 3_000)))
+        .followRedirects(HttpClient.Redirect.NEVER)
+        .build();
+  }
+
+  @Override
+  public UserpilotResponse send(UserpilotRequest request) {
+    byte[] body = Json.writeBytes(request.body());
+    return execute(builder(endpoint.resolve(request.path()))
+        .header("Content-Type", "application/json")
+        .method(request.method(), HttpRequest.BodyPublishers.ofByteArray(body))
+        .build());
+  }
+
+  /** The reference's "test authentication": GET v1/validate with the configured key. */
+  public UserpilotResponse validate() {
+    return execute(builder(endpoint.resolve("v1/validate")).GET().build());
+  }
+
+  private HttpRequest.Builder builder(URI uri) {
+    return HttpRequest.newBuilder(uri)
+        .timeout(timeout)
+        .header("Authorization", "Token " + apiKey.current())
+        .header("X-API-Version", API_VERSION)
+        .header("Accept", "application/json")
+        .header("User-Agent", USER_AGENT);
+  }
+
+  private UserpilotResponse execute(HttpRequest request) {
+    try {
+      HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      try (InputStream in = response.body()) {
+        in.readNBytes(64 * 1024); // drain (bounded) so the connection can be reused
+      }
+      int status = response.statusCode();
+      if (status == 401 || status == 403) {
+        apiKey.refused();
+      }
+      Duration retryAfter = response.headers().firstValue("Retry-After").map(HttpUserpilotClient::parseRetryAfter)
+          .orElse(null);
+      return new UserpilotResponse(status, retryAfter, "HTTP " + status);
+    } catch (HttpTimeoutException e) {
+      return new UserpilotResponse(0, null, "timed out after " + timeout.toMillis() + " ms");
+    } catch (ConnectException e) {
+      return new UserpilotResponse(0, null, "connection failed: " + e.getClass().getSimpleName());
+    } catch (IOException e) {
+      return new UserpilotResponse(0, null, "connection error: " + e.getClass().getSimpleName());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new UserpilotResponse(0, null, "interrupted");
+    }
+  }
+
+  /** Retry-After is either delta-seconds or an HTTP date. Anything else is ignored. */
+  static Duration parseRetryAfter(String value) {
+    String v = value.trim();
+    try {
+      long seconds = Long.parseLong(v);
+      return seconds < 0 ? null : Duration.ofSeconds(Math.min(seconds, 43_200));
+    } catch (NumberFormatException notSeconds) {
+      try {
+        Duration d = Duration.between(java.time.Instant.now(),
+            ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+        return d.isNegative() ? Duration.ZERO : d;
+      } catch (RuntimeException notADate) {
+        return null;
+      }
+    }
+  }
+
+  private static String version() {
+    Properties p = new Properties();
+    try (InputStream in = HttpUserpilotClient.class.getResourceAsStream("/userpilot-relay.properties")) {
+      if (in != null) {
+        p.load(in);
+      }
+    } catch (IOException ignored) {
+      // fall through to "dev"
+    }
+    return p.getProperty("version", "dev");
+  }
+}
