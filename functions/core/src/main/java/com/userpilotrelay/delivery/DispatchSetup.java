@@ -87,7 +87,7 @@ public final class DispatchSetup {
 
   public static Dispatcher dispatcher(Env env, Mappings mappings, com.userpilotrelay.userpilot.UserpilotTransport transport,
       EventQueue queue, Consumer<Outcome> listener) {
-    return new Dispatcher(mappings, transport, pacer(env), retryPolicy(env), queue, PARALLEL_USERS, listener,
+    return new Dispatcher(mappings::map, transport, pacer(env), retryPolicy(env), queue, PARALLEL_USERS, listener,
         Clock.systemUTC());
   }
 

@@ -3,7 +3,6 @@ package com.userpilotrelay.delivery;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.userpilotrelay.json.Json;
 import com.userpilotrelay.mapping.MappedRequest;
-import com.userpilotrelay.mapping.Mappings;
 import com.userpilotrelay.observe.Log;
 import com.userpilotrelay.observe.Metrics;
 import com.userpilotrelay.queue.EventQueue;
@@ -30,6 +29,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -47,7 +47,7 @@ public final class Dispatcher {
   /** SQS's longest delivery delay, which bounds a continuation's backoff. */
   static final Duration MAX_DELAY = Duration.ofMinutes(15);
 
-  private final Mappings mappings;
+  private final Function<JsonNode, List<MappedRequest>> mappings;
   private final UserpilotTransport transport;
   private final RatePacer pacer;
   private final RetryPolicy retryPolicy;
@@ -57,7 +57,10 @@ public final class Dispatcher {
   private final Consumer<Outcome> listener;
   private final Clock clock;
 
-  public Dispatcher(Mappings mappings, UserpilotTransport transport, RatePacer pacer, RetryPolicy retryPolicy,
+  /**
+   * @param mappings turns an event into its Userpilot requests ({@code Mappings::map})
+   */
+  public Dispatcher(Function<JsonNode, List<MappedRequest>> mappings, UserpilotTransport transport, RatePacer pacer, RetryPolicy retryPolicy,
       EventQueue queue, int parallelism, Consumer<Outcome> listener, Clock clock) {
     this.mappings = mappings;
     this.transport = transport;
@@ -169,7 +172,7 @@ public final class Dispatcher {
     if (event == null) {
       return deadLetter(message, null, "unreadable: the queued body is not a JSON object", 0, attempt, Set.of());
     }
-    List<MappedRequest> mapped = mappings.map(event);
+    List<MappedRequest> mapped = mappings.apply(event);
     if (mapped.isEmpty()) {
       return new Outcome(Outcome.Kind.SKIPPED, message.id(), messageId, user, 0, null, attempt, 0);
     }
