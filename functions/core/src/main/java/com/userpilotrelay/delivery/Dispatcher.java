@@ -140,8 +140,7 @@ public final class Dispatcher {
       Outcome outcome;
       try {
         if (held != null) {
-          // Its predecessor must go first; bring it back just after that one.
-          Duration delay = held.plusSeconds(1);
+          Duration delay = held;
           changeVisibility(message, delay);
           outcome = new Outcome(Outcome.Kind.HELD_BACK, message.id(), messageId(events.get(index)), userKey(events.get(index)),
               0, "held back behind " + heldFor + " of the same user", attempt(message), delay.toSeconds());
@@ -159,10 +158,23 @@ public final class Dispatcher {
       record(outcome, metrics);
       if (held == null && (outcome.kind() == Outcome.Kind.RETRY || outcome.kind() == Outcome.Kind.DEFERRED
           || outcome.kind() == Outcome.Kind.CONTINUED)) {
-        held = Duration.ofSeconds(outcome.retryInSeconds());
+        held = holdBehind(outcome);
         heldFor = outcome.messageId() != null ? outcome.messageId() : outcome.id();
       }
     }
+  }
+
+  /**
+   * How long a user's later messages wait behind one that must be retried: past its retry, and past
+   * the retry after that too, so one more failure of the blocker does not let them overtake it. (A
+   * standard queue promises no order across receives; this makes overtaking need repeated failures.)
+   */
+  private Duration holdBehind(Outcome blocker) {
+    Duration hold = Duration.ofSeconds(blocker.retryInSeconds()).plusSeconds(1);
+    if (blocker.kind() != Outcome.Kind.DEFERRED) {
+      hold = hold.plus(retryPolicy.ceiling(blocker.attempt() + 1));
+    }
+    return hold.compareTo(RetryPolicy.SQS_MAX_VISIBILITY) > 0 ? RetryPolicy.SQS_MAX_VISIBILITY : hold;
   }
 
   private Outcome deliver(InboundMessage message, JsonNode event, Instant deadline, Metrics metrics) {
