@@ -68,8 +68,8 @@ class TemplateResourcesTest {
     Set<String> inVersion = template.parametersIn(p.path("VersionDescription"));
     used.removeAll(inVersion);
     assertTrue(used.isEmpty(), function.logicalId + "'s VersionDescription leaves out " + used);
-    assertTrue(inVersion.contains("CredentialsRevision"), "a credentials change must publish a new version");
-    assertTrue(template.parametersIn(p.path("Description")).contains("CredentialsRevision"),
+    assertTrue(inVersion.contains("ConfigRevision"), "a changed secret or mappings value must publish a new version");
+    assertTrue(template.parametersIn(p.path("Description")).contains("ConfigRevision"),
         "the revision must change the function itself, or Lambda publishes no new version from it");
   }
 
@@ -173,5 +173,17 @@ class TemplateResourcesTest {
       assertTrue(outputs.path(command).path("Value").toString().contains("secretsmanager put-secret-value"), command);
     }
     assertTrue(outputs.path("RedriveCommand").path("Value").toString().contains("start-message-move-task"));
+  }
+
+  /** samconfig.toml deploys what the template needs: its IAM roles are unnamed, so CAPABILITY_IAM. */
+  @Test
+  void samconfigAcknowledgesTheTemplatesRoles() throws java.io.IOException {
+    String samconfig = java.nio.file.Files.readString(template.root.resolve("samconfig.toml"));
+    assertTrue(samconfig.lines().anyMatch(l -> l.matches("capabilities\\s*=\\s*\"CAPABILITY_IAM\"")),
+        "samconfig.toml must acknowledge CAPABILITY_IAM");
+    for (JsonNode role : template.resourcesOfType("AWS::IAM::Role").values()) {
+      assertFalse(role.path("Properties").has("RoleName"), "a named role would need CAPABILITY_NAMED_IAM");
+    }
+    assertTrue(samconfig.contains("stack_name = \"userpilot-relay\""));
   }
 }
