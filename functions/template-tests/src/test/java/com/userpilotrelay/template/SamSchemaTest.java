@@ -24,10 +24,16 @@ import org.junit.jupiter.api.Test;
  * form (CloudFormationYaml), which is what the schema's "object or string" alternatives are written for.
  */
 class SamSchemaTest {
-  private static JsonSchema samSchema() throws IOException {
+  private static JsonSchema schema;
+
+  /** The schema, read once (750 KB); the calling test is skipped where ../shared is absent. */
+  private static synchronized JsonSchema samSchema() throws IOException {
     Path schemaFile = SharedFixtures.require("schemas/sam.schema.json");
-    JsonNode schema = new ObjectMapper().readTree(schemaFile.toFile());
-    return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4).getSchema(schema);
+    if (schema == null) {
+      JsonNode json = new ObjectMapper().readTree(schemaFile.toFile());
+      schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4).getSchema(json);
+    }
+    return schema;
   }
 
   private static String describe(Set<ValidationMessage> errors) {

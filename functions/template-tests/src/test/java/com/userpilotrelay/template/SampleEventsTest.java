@@ -167,7 +167,7 @@ class SampleEventsTest {
       assertTrue(SEGMENT_TYPES.contains(segmentEvent.path("type").asText()), name);
       JsonNode messageAttributes = record.path("messageAttributes");
       assertFalse(messageAttributes.isEmpty(), name + " has message attributes");
-      messageAttributes.fields().forEachRemaining(a -> {
+      messageAttributes.properties().forEach(a -> {
         assertEquals("String", a.getValue().path("dataType").asText(), name + " " + a.getKey());
         assertTrue(a.getValue().path("stringValue").isTextual(), name + " " + a.getKey());
       });
@@ -198,13 +198,8 @@ class SampleEventsTest {
   }
 
   private static List<JsonNode> eventsOf(JsonNode body) {
-    if (body.isArray()) {
-      return Stream.of(body).flatMap(b -> java.util.stream.StreamSupport.stream(b.spliterator(), false)).toList();
-    }
-    if (body.has("batch")) {
-      return java.util.stream.StreamSupport.stream(body.path("batch").spliterator(), false).toList();
-    }
-    return List.of(body);
+    JsonNode events = body.isArray() ? body : body.has("batch") ? body.path("batch") : null;
+    return events == null ? List.of(body) : java.util.stream.StreamSupport.stream(events.spliterator(), false).toList();
   }
 
   /** The raw bytes of an array's first element as they stand in the body (what Segment signs). */

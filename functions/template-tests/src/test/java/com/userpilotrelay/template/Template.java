@@ -55,7 +55,7 @@ final class Template {
 
   Map<String, JsonNode> resourcesOfType(String type) {
     Map<String, JsonNode> found = new LinkedHashMap<>();
-    tree.path("Resources").fields().forEachRemaining(e -> {
+    tree.path("Resources").properties().forEach(e -> {
       if (type.equals(e.getValue().path("Type").asText())) {
         found.put(e.getKey(), e.getValue());
       }
@@ -65,16 +65,15 @@ final class Template {
 
   /** A function's properties as SAM deploys them: Globals.Function merged under its own. */
   ObjectNode functionProperties(String logicalId) {
-    ObjectNode merged = tree.path("Globals").path("Function").deepCopy();
-    if (merged.isMissingNode() || !merged.isObject()) {
-      merged = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
-    }
+    JsonNode globals = tree.path("Globals").path("Function");
+    ObjectNode merged = globals.isObject()
+        ? ((ObjectNode) globals).deepCopy() : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
     mergeInto(merged, properties(logicalId));
     return merged;
   }
 
   private static void mergeInto(ObjectNode target, JsonNode overrides) {
-    overrides.fields().forEachRemaining(e -> {
+    overrides.properties().forEach(e -> {
       JsonNode existing = target.get(e.getKey());
       if (existing != null && existing.isObject() && e.getValue().isObject() && !isIntrinsic(e.getValue())) {
         mergeInto((ObjectNode) existing, e.getValue());
@@ -86,8 +85,8 @@ final class Template {
 
   Map<String, JsonNode> environment(String functionId) {
     Map<String, JsonNode> variables = new LinkedHashMap<>();
-    functionProperties(functionId).path("Environment").path("Variables").fields()
-        .forEachRemaining(e -> variables.put(e.getKey(), e.getValue()));
+    functionProperties(functionId).path("Environment").path("Variables").properties()
+        .forEach(e -> variables.put(e.getKey(), e.getValue()));
     return variables;
   }
 
