@@ -1,6 +1,7 @@
 package com.userpilotrelay.delivery;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.userpilotrelay.ingest.IngestService;
 import com.userpilotrelay.json.Json;
 import com.userpilotrelay.mapping.MappedRequest;
 import com.userpilotrelay.observe.Log;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -96,6 +98,11 @@ public final class Dispatcher {
       events.add(event);
       groups.computeIfAbsent(orderingKey(event, messages.get(i)), k -> new ArrayList<>()).add(i);
     }
+    // Within a user, arrival order (set at ingest), whatever order the queue handed them out in.
+    Comparator<Integer> arrival = Comparator.comparing(
+        (Integer i) -> messages.get(i).attributes().getOrDefault(IngestService.ORDER_ATTRIBUTE, ""))
+        .thenComparing(i -> i);
+    groups.values().forEach(group -> group.sort(arrival));
     Outcome[] outcomes = new Outcome[messages.size()];
     List<Callable<Void>> tasks = new ArrayList<>();
     for (List<Integer> group : groups.values()) {
