@@ -27,7 +27,7 @@ class PresetsFileTest {
 
   @TestFactory
   Stream<DynamicTest> sameResultsForEverySharedVector() {
-    return sameResults(events(SharedFixtures.require("vectors")));
+    return Fixtures.overShared("vectors", dir -> sameResults(events(dir)));
   }
 
   @TestFactory
