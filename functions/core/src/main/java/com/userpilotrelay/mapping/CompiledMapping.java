@@ -46,10 +46,6 @@ final class CompiledMapping {
     return new CompiledMapping(name, enabled, trigger, action, List.copyOf(bound));
   }
 
-  boolean enabled() {
-    return enabled;
-  }
-
   boolean matches(JsonNode event) {
     return enabled && trigger.matches(event);
   }

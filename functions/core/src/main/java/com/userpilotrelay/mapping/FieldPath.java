@@ -69,10 +69,6 @@ final class FieldPath {
     return node;
   }
 
-  List<String> segments() {
-    return segments;
-  }
-
   private static int arrayIndex(String segment) {
     if (segment.isEmpty() || segment.length() > 9) {
       return -1;

@@ -68,7 +68,10 @@ final class MappingFileParser {
       }
     }
     if (name == null) {
-      throw ctx.error("name", "missing or blank", "give the mapping a name; it appears in logs and dead letters");
+      String problem = nameNode == null || nameNode.isTextual()
+          ? "missing or blank"
+          : "must be text, got " + JsText.describe(nameNode);
+      throw ctx.error("name", problem, "give the mapping a name; it appears in logs and dead letters");
     }
     JsonNode enabled = entry.get("enabled");
     if (enabled != null && !enabled.isBoolean()) {

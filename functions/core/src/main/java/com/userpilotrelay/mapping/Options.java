@@ -11,14 +11,12 @@ final class Options {
   private final String directive;
   private final String at;
   private final JsonNode node;
-  private final List<String> allowed;
 
-  private Options(ConfigContext ctx, String directive, String at, JsonNode node, List<String> allowed) {
+  private Options(ConfigContext ctx, String directive, String at, JsonNode node) {
     this.ctx = ctx;
     this.directive = directive;
     this.at = at;
     this.node = node;
-    this.allowed = allowed;
   }
 
   /** @param at the directive's own path, e.g. traits.email.@replace */
@@ -34,7 +32,7 @@ final class Options {
         throw ctx.fieldError(at, "unknown option \"" + key + "\" for " + directive, "its options are " + keys);
       }
     }
-    return new Options(ctx, directive, at, node, keys);
+    return new Options(ctx, directive, at, node);
   }
 
   boolean has(String key) {
@@ -91,15 +89,7 @@ final class Options {
     return at + "." + key;
   }
 
-  String at() {
-    return at;
-  }
-
   MappingConfigException error(String problem, String fix) {
     return ctx.fieldError(at, directive + ": " + problem, fix);
-  }
-
-  List<String> allowed() {
-    return allowed;
   }
 }

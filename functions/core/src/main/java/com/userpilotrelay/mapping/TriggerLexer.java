@@ -197,12 +197,13 @@ final class TriggerLexer {
     }
   }
 
+  /** Letters of any script: trait and property names are not always English. */
   private static boolean isWordStart(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$';
+    return Character.isLetter(c) || c == '_' || c == '$';
   }
 
   private static boolean isWordPart(char c) {
-    return isWordStart(c) || (c >= '0' && c <= '9');
+    return isWordStart(c) || Character.isDigit(c);
   }
 
   private TriggerSyntaxException error(String reason, int pos) {

@@ -52,6 +52,12 @@ interface Value {
       });
       return out;
     }
+
+    @Override
+    public Optional<JsonNode> constant() {
+      boolean fixed = entries.values().stream().allMatch(v -> v.constant().isPresent());
+      return fixed ? Optional.of(resolve(NullNode.instance)) : Optional.empty();
+    }
   }
 
   /** A plain array; an item resolving to nothing becomes null, as it does in Segment's JSON. */
@@ -64,6 +70,12 @@ interface Value {
         out.add(v == null ? NullNode.instance : v);
       }
       return out;
+    }
+
+    @Override
+    public Optional<JsonNode> constant() {
+      boolean fixed = items.stream().allMatch(v -> v.constant().isPresent());
+      return fixed ? Optional.of(resolve(NullNode.instance)) : Optional.empty();
     }
   }
 }

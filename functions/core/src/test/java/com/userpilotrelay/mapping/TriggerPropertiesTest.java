@@ -30,9 +30,8 @@ class TriggerPropertiesTest {
 
   @Property(tries = 3000)
   void tokenSoupParsesOrFailsWithItsSyntaxException(@ForAll("tokenSoup") String text) {
+    // Nearly all soup is invalid: it probes the error paths; generatedTriggers covers valid ones.
     Statistics.collect(parseOrSyntaxError(text) ? "parsed" : "syntax error");
-    // The soup is only worth stirring if some of it is a valid trigger.
-    Statistics.coverage(c -> c.check("parsed").count(n -> n > 0));
   }
 
   @Property(tries = 1000)

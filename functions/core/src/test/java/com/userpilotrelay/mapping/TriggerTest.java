@@ -45,6 +45,7 @@ class TriggerTest {
     void pathSegmentsMayBeArrayIndexesOrUuidLikeKeys() {
       assertTrue(matches("properties.items.0.sku = \"x\"", "{\"properties\":{\"items\":[{\"sku\":\"x\"}]}}"));
       assertTrue(matches("traits.740107d2-7737-4c1a = true", "{\"traits\":{\"740107d2-7737-4c1a\":true}}"));
+      assertTrue(matches("properties.größe = \"L\"", "{\"properties\":{\"größe\":\"L\"}}"));
     }
 
     @Test

@@ -3,7 +3,6 @@ package com.userpilotrelay.mapping;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.userpilotrelay.testing.SharedFixtures;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +18,7 @@ class VectorsTest {
 
   @TestFactory
   Stream<DynamicTest> sharedVectorsThroughPresets() {
-    return vectorTests(SharedFixtures.require("vectors"));
+    return Fixtures.overShared("vectors", VectorsTest::vectorTests);
   }
 
   @TestFactory
@@ -29,7 +28,7 @@ class VectorsTest {
 
   @TestFactory
   Stream<DynamicTest> sharedMappingVectors() {
-    return mappingVectorTests(SharedFixtures.require("mapping-vectors"));
+    return Fixtures.overShared("mapping-vectors", VectorsTest::mappingVectorTests);
   }
 
   @TestFactory
