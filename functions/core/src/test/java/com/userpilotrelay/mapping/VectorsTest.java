@@ -1,6 +1,5 @@
 package com.userpilotrelay.mapping;
 
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
@@ -37,11 +36,11 @@ class VectorsTest {
   }
 
   private static Stream<DynamicTest> vectorTests(Path dir) {
-    return Fixtures.jsonFiles(dir).stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
-      assumeFalse(Fixtures.read(file).path("outcome").asText().equals("rejected"),
-          "rejected at ingest (Segment Spec validation), before any mapping runs");
-      Fixtures.checkVector(file, Mappings.presets());
-    }));
+    // Rejected vectors never reach a mapping (ingest refuses them); the end-to-end tests cover them.
+    return Fixtures.jsonFiles(dir).stream()
+        .filter(file -> !Fixtures.read(file).path("outcome").asText().equals("rejected"))
+        .map(file -> DynamicTest.dynamicTest(file.getFileName().toString(),
+            () -> Fixtures.checkVector(file, Mappings.presets())));
   }
 
   private static Stream<DynamicTest> mappingVectorTests(Path dir) {
