@@ -39,10 +39,14 @@ final class Pipeline implements AutoCloseable {
   final StandInUserpilot userpilot;
   final IngestHandler ingest;
   final DispatchHandler dispatch;
+  final Env env;
+  final Mappings mappings;
+  final SqsEventQueue queue;
   final List<Outcome> outcomes = new CopyOnWriteArrayList<>();
 
   Pipeline(Mappings mappings, Map<String, String> settings) {
-    sqs = new EmbeddedSqs(Integer.parseInt(settings.getOrDefault("MAX_RECEIVE_COUNT", "25")));
+    sqs = new EmbeddedSqs(Integer.parseInt(settings.getOrDefault("MAX_RECEIVE_COUNT", "25")),
+        Integer.parseInt(settings.getOrDefault("VISIBILITY_TIMEOUT", "30")));
     userpilot = new StandInUserpilot();
     Map<String, String> env = new HashMap<>(Map.of(
         "USERPILOT_API_KEY", StandInUserpilot.API_KEY,
@@ -51,7 +55,9 @@ final class Pipeline implements AutoCloseable {
         "RETRY_BASE_SECONDS", "1"));
     env.putAll(settings);
     Env e = Env.of(env);
-    SqsEventQueue queue = new SqsEventQueue(sqs.client(), sqs.queueUrl(), sqs.deadLetterUrl(), 4);
+    this.env = e;
+    this.mappings = mappings;
+    queue = new SqsEventQueue(sqs.client(), sqs.queueUrl(), sqs.deadLetterUrl(), 4);
     ingest = new IngestHandler(new IngestService(new RequestAuthenticator(Optional.of(SECRET), Optional.empty()), queue));
     dispatch = new DispatchHandler(DispatchSetup.dispatcher(e, mappings,
         DispatchSetup.client(e, SecretSource.none()).orElseThrow(), queue, outcomes::add));
