@@ -1,0 +1,48 @@
+package com.userpilotrelay.bench;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.userpilotrelay.bench.jmh.PerEventBenchmarks;
+import com.userpilotrelay.json.Json;
+import java.nio.file.Path;
+import java.util.Collection;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/** The JMH micro-benchmarks (one fork, one thread): per-event CPU cost in events/s/core. */
+final class JmhScenario {
+  private JmhScenario() {}
+
+  static ObjectNode run(Bench.Options options, Path work) throws RunnerException {
+    Options jmh = new OptionsBuilder()
+        .include(PerEventBenchmarks.class.getName().replace(".", "\\.") + "\\.")
+        .forks(1)
+        .threads(1)
+        .warmupIterations(2)
+        .warmupTime(TimeValue.seconds(1))
+        .measurementIterations(options.quick ? 2 : 4)
+        .measurementTime(TimeValue.seconds(1))
+        .shouldFailOnError(true)
+        .output(work.resolve("jmh.log").toString())
+        .build();
+    Collection<RunResult> results = new Runner(jmh).run();
+    ObjectNode r = Json.object();
+    ObjectNode errors = Json.object();
+    for (RunResult result : results) {
+      String benchmark = result.getParams().getBenchmark();
+      String name = benchmark.substring(benchmark.lastIndexOf('.') + 1);
+      r.put(name, Math.round(result.getPrimaryResult().getScore()));
+      double error = result.getPrimaryResult().getScoreError();
+      errors.put(name, Double.isNaN(error) ? 0 : Math.round(error));
+    }
+    ObjectNode out = Json.object();
+    out.set("events_per_s_per_core", r);
+    out.set("error_99_9", errors);
+    out.put("setup", "JMH 1.37, 1 fork, 1 thread, 2 x 1 s warm-up, " + (options.quick ? 2 : 4)
+        + " x 1 s measurement; the bench workload's event mix; log in bench/target/bench-work/jmh.log");
+    return out;
+  }
+}
