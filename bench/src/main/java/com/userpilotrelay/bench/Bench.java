@@ -20,7 +20,8 @@ import java.util.Set;
 /**
  * bench/run.sh's driver: runs the scenarios, prints a table, writes bench/results/latest.json.
  *
- * <pre>Bench [--quick] [--only=ingest,dispatch,ratelimit,cold,memory,artifacts,jmh] --repo=DIR --out=FILE</pre>
+ * <pre>Bench [--quick] [--only=artifacts,ingest,dispatch,ratelimit,cold,memory,jmh] [--local-jar=JAR]
+ *       --repo=DIR [--out=FILE] [--commit=ID]</pre>
  */
 public final class Bench {
   static final List<String> ALL = List.of("artifacts", "ingest", "dispatch", "ratelimit", "cold", "memory", "jmh");
@@ -33,12 +34,14 @@ public final class Bench {
     Path out;
     Path work;
     String commit = "unknown";
+    Path localJar;
   }
 
   private Bench() {}
 
   public static void main(String[] args) throws Exception {
     Options options = parse(args);
+    System.setProperty("sun.net.httpserver.nodelay", "true"); // see StandIn
     PrintStream console = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
     // The relay logs one JSON line per event and per batch; measured, but not shown.
     PrintStream sink = new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8);
@@ -47,7 +50,8 @@ public final class Bench {
     Files.createDirectories(options.work);
 
     Path probeJar = options.repo.resolve("bench/target/relay-bench-0.1.0-probe.jar");
-    Path localJar = options.repo.resolve("local/target/userpilot-relay-local.jar");
+    Path localJar = options.localJar != null ? options.localJar
+        : options.repo.resolve("local/target/userpilot-relay-local.jar");
 
     long started = System.nanoTime();
     double loadStart = Machine.loadAverage();
@@ -204,6 +208,8 @@ public final class Bench {
         o.repo = Path.of(arg.substring("--repo=".length())).toAbsolutePath().normalize();
       } else if (arg.startsWith("--out=")) {
         o.out = Path.of(arg.substring("--out=".length())).toAbsolutePath().normalize();
+      } else if (arg.startsWith("--local-jar=")) {
+        o.localJar = Path.of(arg.substring("--local-jar=".length())).toAbsolutePath().normalize();
       } else if (arg.startsWith("--commit=")) {
         o.commit = arg.substring("--commit=".length());
       } else {

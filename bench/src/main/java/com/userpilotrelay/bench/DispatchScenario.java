@@ -91,7 +91,7 @@ final class DispatchScenario {
       r.put("events_per_round", measured.size());
       r.put("rounds", rounds);
       r.put("events_per_s", Stats.round(rate, 1));
-      r.put("events_per_s_rounds", Json.MAPPER.valueToTree(rates.stream().map(v -> Stats.round(v, 1)).toList()));
+      r.set("events_per_s_rounds", Json.MAPPER.valueToTree(rates.stream().map(v -> Stats.round(v, 1)).toList()));
       r.put("efficiency", Stats.round(rate / ideal, 3));
       r.put("naive_events_per_round", naiveEvents);
       r.put("naive_events_per_s", Stats.round(naiveRate, 1));

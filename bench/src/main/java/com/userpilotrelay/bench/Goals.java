@@ -3,7 +3,6 @@ package com.userpilotrelay.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.userpilotrelay.json.Json;
-import java.util.Iterator;
 import java.util.Map;
 
 /** The goals, reported (never asserted): met or missed, and by how much. */
@@ -18,8 +17,7 @@ final class Goals {
     atMost(goals, "ratelimit_429_share", r.get("ratelimit_429_share"), 0.01, "");
     JsonNode cold = r.get("cold_start_ratio");
     if (cold != null) {
-      for (Iterator<Map.Entry<String, JsonNode>> it = cold.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
+      for (Map.Entry<String, JsonNode> e : cold.properties()) {
         atMost(goals, "cold_start_ratio." + e.getKey(), e.getValue(), 8, "x");
       }
     }

@@ -87,8 +87,8 @@ final class RateLimitScenario {
       r.put("ideal_calls_per_s", Stats.round(idealPerSecond, 1));
       r.put("segments", segments);
       r.put("segment_s", segmentMillis / 1000.0);
-      r.put("accepted_per_segment", Json.MAPPER.valueToTree(accepted));
-      r.put("efficiency_per_segment", Json.MAPPER.valueToTree(efficiencies.stream().map(v -> Stats.round(v, 3)).toList()));
+      r.set("accepted_per_segment", Json.MAPPER.valueToTree(accepted));
+      r.set("efficiency_per_segment", Json.MAPPER.valueToTree(efficiencies.stream().map(v -> Stats.round(v, 3)).toList()));
       r.put("efficiency", Stats.round(Stats.median(efficiencies), 3));
       r.put("efficiency_overall", Stats.round(acceptedTotal / (idealPerSecond * (t1 - t0) / 1e9), 3));
       r.put("calls", calls);

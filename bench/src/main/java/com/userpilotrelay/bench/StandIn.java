@@ -26,6 +26,14 @@ import java.util.concurrent.atomic.AtomicLong;
 final class StandIn implements AutoCloseable {
   static final int THREADS = 128;
 
+  static {
+    // The JDK server writes a response's headers and body separately; without TCP_NODELAY, Nagle's
+    // algorithm holds the body until the client's delayed ACK (~40 ms on Linux), which would add
+    // 40 ms to every answer that is not the stand-in's configured latency. Read once, when the first
+    // server starts: Bench.main sets it too, before anything else.
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+  }
+
   private final HttpServer server;
   private final ExecutorService pool;
   private final long latencyMillis;

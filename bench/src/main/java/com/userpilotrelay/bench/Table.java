@@ -1,7 +1,6 @@
 package com.userpilotrelay.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 
@@ -33,8 +32,7 @@ final class Table {
     row(b, goals, "ratelimit_efficiency", r.path("ratelimit_efficiency"), "");
     row(b, goals, "ratelimit_429_share", r.path("ratelimit_429_share"), "");
     JsonNode cold = r.path("cold_start_ratio");
-    for (Iterator<Map.Entry<String, JsonNode>> it = cold.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : cold.properties()) {
       String ms = e.getKey().equals("local_runner_full_start")
           ? d.path("cold").path("local_runner_full_start").path("first_answer_ms").asText()
           : d.path("cold").path("median_ms").path(e.getKey()).asText();
@@ -46,8 +44,7 @@ final class Table {
     row(b, goals, "peak_rss_mib.ingest_2500_events", r.path("peak_rss_mib").path("ingest_2500_events"), "MiB");
     row(b, goals, "peak_rss_mib.dispatch_10_messages", r.path("peak_rss_mib").path("dispatch_10_messages"), "MiB");
     JsonNode jmh = r.path("jmh_events_per_s_per_core");
-    for (Iterator<Map.Entry<String, JsonNode>> it = jmh.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : jmh.properties()) {
       row(b, goals, "jmh." + e.getKey() + " (events/s/core)", e.getValue(), "");
     }
     return b.toString();

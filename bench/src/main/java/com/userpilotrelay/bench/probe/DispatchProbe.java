@@ -29,7 +29,7 @@ public final class DispatchProbe {
       List<SqsBatch.Message> messages = new ArrayList<>();
       for (JsonNode m : file) {
         Map<String, String> attributes = new HashMap<>();
-        m.path("attributes").fields().forEachRemaining(e -> attributes.put(e.getKey(), e.getValue().asText()));
+        m.path("attributes").properties().forEach(e -> attributes.put(e.getKey(), e.getValue().asText()));
         messages.add(new SqsBatch.Message(m.path("id").asText() + "-" + i, m.path("body").asText(), attributes, 1));
       }
       SQSBatchResponse response = handler.handleRequest(SqsBatch.of(messages), null);
