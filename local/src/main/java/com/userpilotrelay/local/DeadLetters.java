@@ -25,10 +25,12 @@ import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 final class DeadLetters {
   /** Longest list GET /dead-letters returns. */
   static final int MAX_PEEK = 1000;
+  /** Most dead letters one redrive moves; call it again for more. */
+  static final int MAX_REDRIVE = 10_000;
   /** Attributes that describe a failure; a redriven event starts clean. */
   static final Set<String> FAILURE_ATTRIBUTES = Set.of("stage", "reason", "status", "attempts", "index");
-  /** How long a peeked message stays hidden if making it visible again fails. */
-  private static final int HOLD_SECONDS = 30;
+  /** How long a held message stays hidden: long enough for a redrive of MAX_REDRIVE, and it comes back anyway. */
+  private static final int HOLD_SECONDS = 120;
 
   private final SqsClient sqs;
   private final String deadLetterUrl;
@@ -42,18 +44,8 @@ final class DeadLetters {
 
   /** Every dead letter (up to MAX_PEEK): messageId, stage, reason, status, event. */
   synchronized ArrayNode peek() {
-    List<Message> held = new ArrayList<>();
-    try {
-      while (held.size() < MAX_PEEK) {
-        List<Message> batch = receive();
-        if (batch.isEmpty()) {
-          break;
-        }
-        held.addAll(batch);
-      }
-    } finally {
-      release(held);
-    }
+    List<Message> held = hold(MAX_PEEK);
+    release(held);
     ArrayNode list = Json.MAPPER.createArrayNode();
     for (Message m : held) {
       list.add(describe(m));
@@ -61,34 +53,65 @@ final class DeadLetters {
     return list;
   }
 
-  /** Moves every dead letter back to the events queue; returns how many were moved. */
+  /**
+   * Moves the dead letters present now (up to MAX_REDRIVE) back to the events queue; returns how many were
+   * moved. They are all taken first and moved after, so an event that fails again and comes back during
+   * the redrive is not moved a second time.
+   */
   synchronized int redrive() {
+    List<Message> held = hold(MAX_REDRIVE);
+    List<Message> notMoved = new ArrayList<>();
     int moved = 0;
-    while (true) {
-      List<Message> batch = receive();
-      if (batch.isEmpty()) {
-        return moved;
+    try {
+      for (int from = 0; from < held.size(); from += 10) {
+        List<Message> batch = held.subList(from, Math.min(held.size(), from + 10));
+        Set<String> failed = events.enqueue(batch.stream().map(DeadLetters::cleaned).toList());
+        List<Message> stored = new ArrayList<>();
+        for (Message m : batch) {
+          (failed.contains(m.messageId()) ? notMoved : stored).add(m);
+        }
+        delete(stored);
+        moved += stored.size();
       }
-      List<QueueMessage> again = new ArrayList<>(batch.size());
-      for (Message m : batch) {
-        Map<String, String> attributes = new LinkedHashMap<>();
-        m.messageAttributes().forEach((name, value) -> {
-          if (!FAILURE_ATTRIBUTES.contains(name) && value.stringValue() != null) {
-            attributes.put(name, value.stringValue());
-          }
-        });
-        again.add(new QueueMessage(m.messageId(), m.body(), attributes));
-      }
-      Set<String> failed = events.enqueue(again);
-      List<Message> stored = batch.stream().filter(m -> !failed.contains(m.messageId())).toList();
-      delete(stored);
-      moved += stored.size();
-      if (!failed.isEmpty()) {
-        // Leave the rest where it is, visible, for the next attempt.
-        release(batch.stream().filter(m -> failed.contains(m.messageId())).toList());
-        return moved;
-      }
+    } finally {
+      // What could not be moved stays a dead letter, visible again at once.
+      release(notMoved);
     }
+    return moved;
+  }
+
+  /** The dead letter as an event again: same body, without the attributes that said why it failed. */
+  private static QueueMessage cleaned(Message m) {
+    Map<String, String> attributes = new LinkedHashMap<>();
+    m.messageAttributes().forEach((name, value) -> {
+      if (!FAILURE_ATTRIBUTES.contains(name) && value.stringValue() != null) {
+        attributes.put(name, value.stringValue());
+      }
+    });
+    return new QueueMessage(m.messageId(), m.body(), attributes);
+  }
+
+  /** Receives every visible dead letter (up to {@code max}), hidden from other readers until released. */
+  private List<Message> hold(int max) {
+    List<Message> held = new ArrayList<>();
+    Set<String> seen = new java.util.HashSet<>();
+    try {
+      while (held.size() < max) {
+        List<Message> batch = receive();
+        if (batch.isEmpty()) {
+          break;
+        }
+        for (Message m : batch) {
+          if (seen.add(m.messageId())) {
+            held.add(m);
+          }
+        }
+      }
+    } catch (RuntimeException e) {
+      release(held);
+      throw e;
+    }
+    return held;
   }
 
   private List<Message> receive() {

@@ -89,6 +89,9 @@ record LocalSettings(int port, int sqsPort, Path dataDir, int maxReceiveCount, i
     for (Setting s : Setting.values()) {
       env.optional(s).ifPresent(v -> values.put(s.name(), v));
     }
+    // Here DISPATCH_CONCURRENCY is the number of pollers, and they share one dispatcher and so one rate
+    // pacer: that pacer must not divide Userpilot's rate limit between them as separate Lambdas' pacers do.
+    values.put(Setting.DISPATCH_CONCURRENCY.name(), "1");
     overrides.forEach((s, v) -> values.put(s.name(), v));
     boolean credentials = values.containsKey(Setting.SEGMENT_SHARED_SECRET.name())
         || values.containsKey(Setting.SEGMENT_SHARED_SECRET_ARN.name())
