@@ -46,7 +46,7 @@ public final class LocalRelay {
   public static final int DEFAULT_MAX_RECEIVE_COUNT = 25;
   /** Dispatch's SqsEventQueue concurrency, as in DispatchHandler. */
   static final int DISPATCH_SEND_CONCURRENCY = 4;
-  static final Duration FRONT_GRACE = Duration.ofSeconds(2);
+  static final Duration FRONT_GRACE = Duration.ofSeconds(1);
   static final Duration POLLER_GRACE = Duration.ofSeconds(30);
 
   private LocalRelay() {}
@@ -287,6 +287,7 @@ public final class LocalRelay {
         stopping = true;
       }
       try {
+        poller.requestStop();
         if (front != null) {
           front.stop(FRONT_GRACE);
         }

@@ -57,6 +57,11 @@ final class QueuePoller {
     }
   }
 
+  /** Asks the pollers to stop after the batch they hold; returns at once. */
+  void requestStop() {
+    running = false;
+  }
+
   /** Lets every poller finish the batch it holds, then returns. Undeleted messages stay queued. */
   synchronized void stop(Duration grace) {
     running = false;

@@ -102,6 +102,14 @@ class RelayJarIT {
         assertTrue(standIn.violations().isEmpty(), "header problems: " + standIn.violations());
         String stats = new RelayHttp(second.url).get("/stats").body();
         System.out.println("after restart: " + stats);
+
+        // One relay per DATA_DIR: a second one on the same folder refuses to start, naming the setting.
+        Map<String, String> intruder = new HashMap<>(env);
+        intruder.put("PORT", Integer.toString(RelayHttp.freePort()));
+        intruder.put("SQS_PORT", Integer.toString(RelayHttp.freePort()));
+        Result refused = run(intruder, work.resolve("intruder.log"));
+        assertEquals(2, refused.code, refused.output);
+        assertTrue(refused.output.contains("DATA_DIR: cannot open the queue store"), refused.output);
       } finally {
         // A graceful stop (SIGTERM) ends the process by itself.
         second.process.destroy();
