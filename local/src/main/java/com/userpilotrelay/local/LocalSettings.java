@@ -28,6 +28,9 @@ record LocalSettings(int port, int sqsPort, Path dataDir, int maxReceiveCount, i
       ************************************************************************************
       """;
 
+  /** Longest Userpilot call timeout that still leaves a batch time to start calls (see read). */
+  static final int MAX_LOCAL_TIMEOUT_MS = 20_000;
+
   /** The settings the runner documents (usage and docs/local.md). */
   static final List<Setting> DOCUMENTED = List.of(Setting.USERPILOT_API_KEY, Setting.USERPILOT_ENDPOINT,
       Setting.SEGMENT_SHARED_SECRET, Setting.INGEST_TOKEN, Setting.MAPPINGS_FILE, Setting.PORT, Setting.SQS_PORT,
@@ -50,12 +53,15 @@ record LocalSettings(int port, int sqsPort, Path dataDir, int maxReceiveCount, i
     }
     int maxReceiveCount = env.integer(Setting.MAX_RECEIVE_COUNT, LocalRelay.DEFAULT_MAX_RECEIVE_COUNT, 1, 1000);
     int concurrency = env.integer(Setting.DISPATCH_CONCURRENCY, 1, 1, 64);
-    // A batch must be done before its messages become visible again (30 s): the dispatcher starts no call
-    // after the budget, and one call lasts at most USERPILOT_TIMEOUT_MS.
+    // A batch must be done before its messages become visible again (30 s). The handler keeps a 3 s margin
+    // from the remaining time, and the dispatcher starts no call that could outlast what is left, so one
+    // call's timeout must leave room to start any call at all.
     int timeoutMs = env.integer(Setting.USERPILOT_TIMEOUT_MS, 10_000, 500, 60_000);
-    Duration budget = Duration.ofSeconds(LocalSqs.VISIBILITY_TIMEOUT_SECONDS).minusMillis(timeoutMs);
-    if (budget.compareTo(Duration.ofSeconds(8)) < 0) {
-      budget = Duration.ofSeconds(8);
+    Duration budget = Duration.ofSeconds(LocalSqs.VISIBILITY_TIMEOUT_SECONDS - 2);
+    if (timeoutMs > MAX_LOCAL_TIMEOUT_MS) {
+      throw new com.userpilotrelay.config.ConfigException(Setting.USERPILOT_TIMEOUT_MS.name() + ": " + timeoutMs
+          + " is too long for the local runner, whose batches must finish within the queue's "
+          + LocalSqs.VISIBILITY_TIMEOUT_SECONDS + " s visibility timeout; use at most " + MAX_LOCAL_TIMEOUT_MS);
     }
     boolean signature = env.optional(Setting.SEGMENT_SHARED_SECRET).isPresent()
         || env.optional(Setting.SEGMENT_SHARED_SECRET_ARN).isPresent();

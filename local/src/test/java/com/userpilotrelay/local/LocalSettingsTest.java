@@ -46,6 +46,7 @@ class LocalSettingsTest {
       "USERPILOT_ENDPOINT, ftp://analytex.userpilot.io/",
       "USERPILOT_ENDPOINT, analytex.userpilot.io",
       "USERPILOT_TIMEOUT_MS, 10",
+      "USERPILOT_TIMEOUT_MS, 25000",
   })
   void anInvalidSettingStopsStartUpNamingIt(String name, String value) {
     Map<String, String> env = valid();

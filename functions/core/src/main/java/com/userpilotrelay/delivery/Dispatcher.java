@@ -1,9 +1,9 @@
 package com.userpilotrelay.delivery;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.userpilotrelay.ingest.IngestService;
 import com.userpilotrelay.json.Json;
 import com.userpilotrelay.mapping.MappedRequest;
-import com.userpilotrelay.mapping.Mappings;
 import com.userpilotrelay.observe.Log;
 import com.userpilotrelay.observe.Metrics;
 import com.userpilotrelay.queue.EventQueue;
@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -47,7 +49,7 @@ public final class Dispatcher {
   /** SQS's longest delivery delay, which bounds a continuation's backoff. */
   static final Duration MAX_DELAY = Duration.ofMinutes(15);
 
-  private final Mappings mappings;
+  private final Function<JsonNode, List<MappedRequest>> mappings;
   private final UserpilotTransport transport;
   private final RatePacer pacer;
   private final RetryPolicy retryPolicy;
@@ -56,9 +58,24 @@ public final class Dispatcher {
   private final int parallelism;
   private final Consumer<Outcome> listener;
   private final Clock clock;
+  private final Duration callReserve;
 
-  public Dispatcher(Mappings mappings, UserpilotTransport transport, RatePacer pacer, RetryPolicy retryPolicy,
+  /**
+   * @param mappings turns an event into its Userpilot requests ({@code Mappings::map})
+   */
+  public Dispatcher(Function<JsonNode, List<MappedRequest>> mappings, UserpilotTransport transport, RatePacer pacer, RetryPolicy retryPolicy,
       EventQueue queue, int parallelism, Consumer<Outcome> listener, Clock clock) {
+    this(mappings, transport, pacer, retryPolicy, queue, parallelism, listener, clock, Duration.ZERO);
+  }
+
+  /**
+   * @param callReserve how long one Userpilot call may take: no call starts later than this before the
+   *     deadline, so a slow answer cannot push the invocation past its timeout
+   */
+  public Dispatcher(Function<JsonNode, List<MappedRequest>> mappings, UserpilotTransport transport, RatePacer pacer,
+      RetryPolicy retryPolicy, EventQueue queue, int parallelism, Consumer<Outcome> listener, Clock clock,
+      Duration callReserve) {
+    this.callReserve = callReserve;
     this.mappings = mappings;
     this.transport = transport;
     this.pacer = pacer;
@@ -93,6 +110,11 @@ public final class Dispatcher {
       events.add(event);
       groups.computeIfAbsent(orderingKey(event, messages.get(i)), k -> new ArrayList<>()).add(i);
     }
+    // Within a user, arrival order (set at ingest), whatever order the queue handed them out in.
+    Comparator<Integer> arrival = Comparator.comparing(
+        (Integer i) -> messages.get(i).attributes().getOrDefault(IngestService.ORDER_ATTRIBUTE, ""))
+        .thenComparing(i -> i);
+    groups.values().forEach(group -> group.sort(arrival));
     Outcome[] outcomes = new Outcome[messages.size()];
     List<Callable<Void>> tasks = new ArrayList<>();
     for (List<Integer> group : groups.values()) {
@@ -137,8 +159,7 @@ public final class Dispatcher {
       Outcome outcome;
       try {
         if (held != null) {
-          // Its predecessor must go first; bring it back just after that one.
-          Duration delay = held.plusSeconds(1);
+          Duration delay = held;
           changeVisibility(message, delay);
           outcome = new Outcome(Outcome.Kind.HELD_BACK, message.id(), messageId(events.get(index)), userKey(events.get(index)),
               0, "held back behind " + heldFor + " of the same user", attempt(message), delay.toSeconds());
@@ -156,10 +177,23 @@ public final class Dispatcher {
       record(outcome, metrics);
       if (held == null && (outcome.kind() == Outcome.Kind.RETRY || outcome.kind() == Outcome.Kind.DEFERRED
           || outcome.kind() == Outcome.Kind.CONTINUED)) {
-        held = Duration.ofSeconds(outcome.retryInSeconds());
+        held = holdBehind(outcome);
         heldFor = outcome.messageId() != null ? outcome.messageId() : outcome.id();
       }
     }
+  }
+
+  /**
+   * How long a user's later messages wait behind one that must be retried: past its retry, and past
+   * the retry after that too, so one more failure of the blocker does not let them overtake it. (A
+   * standard queue promises no order across receives; this makes overtaking need repeated failures.)
+   */
+  private Duration holdBehind(Outcome blocker) {
+    Duration hold = Duration.ofSeconds(blocker.retryInSeconds()).plusSeconds(1);
+    if (blocker.kind() != Outcome.Kind.DEFERRED) {
+      hold = hold.plus(retryPolicy.ceiling(blocker.attempt() + 1));
+    }
+    return hold.compareTo(RetryPolicy.SQS_MAX_VISIBILITY) > 0 ? RetryPolicy.SQS_MAX_VISIBILITY : hold;
   }
 
   private Outcome deliver(InboundMessage message, JsonNode event, Instant deadline, Metrics metrics) {
@@ -169,7 +203,7 @@ public final class Dispatcher {
     if (event == null) {
       return deadLetter(message, null, "unreadable: the queued body is not a JSON object", 0, attempt, Set.of());
     }
-    List<MappedRequest> mapped = mappings.map(event);
+    List<MappedRequest> mapped = mappings.apply(event);
     if (mapped.isEmpty()) {
       return new Outcome(Outcome.Kind.SKIPPED, message.id(), messageId, user, 0, null, attempt, 0);
     }
@@ -190,7 +224,7 @@ public final class Dispatcher {
       }
       UserpilotRequest request = m.request();
       RatePacer.Bucket bucket = RatePacer.bucketOf(request);
-      if (!acquire(bucket, deadline)) {
+      if (!acquire(bucket, deadline.minus(callReserve))) {
         deferred = true;
         break;
       }

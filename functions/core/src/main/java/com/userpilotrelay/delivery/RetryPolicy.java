@@ -70,7 +70,8 @@ public final class RetryPolicy {
     return Duration.ofSeconds(Math.max(1, seconds));
   }
 
-  private Duration ceiling(int receiveCount) {
+  /** The longest delay {@link #delayAfter} can pick after attempt {@code receiveCount} (before Retry-After). */
+  public Duration ceiling(int receiveCount) {
     int exponent = Math.max(0, Math.min(30, receiveCount - 1));
     Duration d = base.multipliedBy(1L << exponent);
     return d.compareTo(cap) > 0 || d.isNegative() ? cap : d;

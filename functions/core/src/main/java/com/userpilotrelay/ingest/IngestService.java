@@ -31,6 +31,12 @@ public final class IngestService {
   /** Base64 inflates by 4/3; anything longer than this cannot decode to an acceptable body. */
   public static final int MAX_ENCODED_BYTES = SegmentLimits.MAX_REQUEST_BYTES / 3 * 4 + 8;
 
+  /**
+   * Arrival order (receive time, then position in the request), as a sortable string. A standard queue
+   * hands messages out in any order; the dispatcher sorts each user's messages by this.
+   */
+  public static final String ORDER_ATTRIBUTE = "relayOrder";
+
   private final RequestAuthenticator authenticator;
   private final EventQueue queue;
   private final Supplier<String> messageIds;
@@ -100,6 +106,7 @@ public final class IngestService {
     ArrayNode duplicates = Json.MAPPER.createArrayNode();
     Set<String> seen = new HashSet<>();
     boolean allTooLarge = true;
+    long receivedAt = System.currentTimeMillis();
 
     for (SegmentBody.RawEvent raw : parsed.events()) {
       JsonNode event = raw.node();
@@ -133,7 +140,9 @@ public final class IngestService {
         continue;
       }
       acceptedIds.add(messageId);
-      valid.add(new QueueMessage(messageId, Json.writeAscii(object), attributesOf(object, messageId)));
+      Map<String, String> attributes = attributesOf(object, messageId);
+      attributes.put(ORDER_ATTRIBUTE, order(receivedAt, raw.index()));
+      valid.add(new QueueMessage(messageId, Json.writeAscii(object), attributes));
     }
 
     // Quarantine first: once the good events are queued, a 503 would make Segment send them again.
@@ -184,6 +193,10 @@ public final class IngestService {
       attributes.put("userId", truncate(user, 256));
     }
     return attributes;
+  }
+
+  static String order(long receivedAtMillis, int index) {
+    return String.format("%013d-%05d", receivedAtMillis, index);
   }
 
   private static String givenMessageId(JsonNode event) {

@@ -24,6 +24,11 @@ public final class EmbeddedSqs implements AutoCloseable {
   private final String deadLetterUrl;
 
   public EmbeddedSqs(int maxReceiveCount) {
+    this(maxReceiveCount, 30);
+  }
+
+  /** @param visibilityTimeoutSeconds how long a received message stays hidden if nobody deletes it */
+  public EmbeddedSqs(int maxReceiveCount, int visibilityTimeoutSeconds) {
     server = SQSRestServerBuilder.withInterface("127.0.0.1").withDynamicPort().start();
     int port = server.waitUntilStarted().localAddress().getPort();
     endpoint = URI.create("http://127.0.0.1:" + port);
@@ -32,7 +37,7 @@ public final class EmbeddedSqs implements AutoCloseable {
     String dlqArn = client.getQueueAttributes(b -> b.queueUrl(deadLetterUrl)
         .attributeNames(QueueAttributeName.QUEUE_ARN)).attributes().get(QueueAttributeName.QUEUE_ARN);
     queueUrl = client.createQueue(b -> b.queueName("events").attributes(Map.of(
-        QueueAttributeName.VISIBILITY_TIMEOUT, "30",
+        QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(visibilityTimeoutSeconds),
         QueueAttributeName.REDRIVE_POLICY,
         "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\"" + maxReceiveCount + "\"}"))).queueUrl();
   }
