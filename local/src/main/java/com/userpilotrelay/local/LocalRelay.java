@@ -13,6 +13,7 @@ import com.userpilotrelay.ingest.IngestHandler;
 import com.userpilotrelay.ingest.IngestService;
 import com.userpilotrelay.ingest.IngestSetup;
 import com.userpilotrelay.mapping.Mappings;
+import com.userpilotrelay.observe.Log;
 import com.userpilotrelay.queue.SqsEventQueue;
 import com.userpilotrelay.userpilot.Endpoint;
 import com.userpilotrelay.userpilot.HttpUserpilotClient;
@@ -286,6 +287,7 @@ public final class LocalRelay {
         }
         stopping = true;
       }
+      long began = System.nanoTime();
       try {
         poller.requestStop();
         if (front != null) {
@@ -294,6 +296,7 @@ public final class LocalRelay {
         poller.stop(POLLER_GRACE);
         sqs.close();
       } finally {
+        Log.info("stopped", Map.of("ms", (System.nanoTime() - began) / 1_000_000));
         stopped.countDown();
       }
     }

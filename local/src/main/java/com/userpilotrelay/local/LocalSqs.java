@@ -51,6 +51,7 @@ final class LocalSqs implements AutoCloseable {
   /** How long a received message stays hidden before it is handed out again (in-flight after a crash). */
   static final int VISIBILITY_TIMEOUT_SECONDS = 30;
   static final Duration RESTORE_TIMEOUT = Duration.ofSeconds(60);
+  static final Duration UNBIND_WAIT = Duration.ofSeconds(3);
 
   /**
    * ElasticMQ's DB opens scalikejdbc's JVM-wide connection pool once per JVM and never again; a second
@@ -269,9 +270,11 @@ final class LocalSqs implements AutoCloseable {
   private static void shutdown(ActorSystem system, SQSRestServer rest) {
     if (rest != null) {
       try {
-        rest.stopAndWait();
-      } catch (RuntimeException e) {
-        // already unbound or never bound
+        // stopAndWait() would wait up to a minute for open connections; the actor system's end closes them.
+        scala.concurrent.Await.result(rest.stopAndGetFuture().apply(),
+            scala.concurrent.duration.Duration.create(UNBIND_WAIT.toMillis(), TimeUnit.MILLISECONDS));
+      } catch (Exception e) {
+        // timed out, already unbound or never bound: terminating the actor system below ends it
       }
     }
     try {
