@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.userpilotrelay.config.Env;
+import com.userpilotrelay.queue.SqsClients;
 import com.userpilotrelay.testing.StandInUserpilot;
 import com.userpilotrelay.testing.StandInUserpilot.Call;
 import com.userpilotrelay.testing.StandInUserpilot.Reply;
@@ -37,6 +38,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * The runner in this JVM, driven over real HTTP: the real ingest and dispatch handlers, embedded ElasticMQ
@@ -130,6 +133,23 @@ class LocalRelayTest {
     assertTrue(relay.banner().contains(relay.url() + "/segment"), relay.banner());
     assertFalse(relay.banner().contains(SECRET), "the banner never shows a secret");
     assertFalse(relay.banner().contains(StandInUserpilot.API_KEY), "the banner never shows the API key");
+  }
+
+  @Test
+  @Order(1)
+  void theEventsQueueHasTheTemplatesRedrivePolicyAndA30SecondVisibilityTimeout() {
+    try (SqsClient sqs = SqsClients.local(relay.sqsEndpoint())) {
+      String events = sqs.getQueueUrl(b -> b.queueName(LocalSqs.EVENTS_QUEUE)).queueUrl();
+      String dead = sqs.getQueueUrl(b -> b.queueName(LocalSqs.DEAD_LETTER_QUEUE)).queueUrl();
+      Map<QueueAttributeName, String> attributes = sqs.getQueueAttributes(b -> b.queueUrl(events)
+          .attributeNames(QueueAttributeName.ALL)).attributes();
+      assertEquals("30", attributes.get(QueueAttributeName.VISIBILITY_TIMEOUT));
+      JsonNode redrive = com.userpilotrelay.json.Json.parse(attributes.get(QueueAttributeName.REDRIVE_POLICY));
+      assertEquals(25, redrive.get("maxReceiveCount").asInt(), "template.yaml's MaxReceiveCount default");
+      String deadArn = sqs.getQueueAttributes(b -> b.queueUrl(dead).attributeNames(QueueAttributeName.QUEUE_ARN))
+          .attributes().get(QueueAttributeName.QUEUE_ARN);
+      assertEquals(deadArn, redrive.get("deadLetterTargetArn").asText());
+    }
   }
 
   @Test

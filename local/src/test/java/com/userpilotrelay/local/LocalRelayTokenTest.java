@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.userpilotrelay.config.Env;
+import com.userpilotrelay.json.Json;
+import com.userpilotrelay.queue.SqsClients;
 import com.userpilotrelay.testing.StandInUserpilot;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -18,6 +20,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /** The runner with a token (INGEST_TOKEN) instead of a signature: Webhooks (Actions) with batching. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -42,7 +46,8 @@ class LocalRelayTokenTest {
         "SQS_PORT", Integer.toString(RelayHttp.freePort()),
         "DATA_DIR", dataDir.toString(),
         "RETRY_BASE_SECONDS", "1",
-        "DISPATCH_CONCURRENCY", "2")));
+        "DISPATCH_CONCURRENCY", "2",
+        "MAX_RECEIVE_COUNT", "22")));
     http = new RelayHttp(relay.url());
   }
 
@@ -74,6 +79,16 @@ class LocalRelayTokenTest {
     assertEquals("team", deliveredFor(standIn, a).get(0).body().at("/metadata/plan").asText());
     assertEquals("/v1/track", deliveredFor(standIn, b).get(0).path());
     assertEquals(12, deliveredFor(standIn, b).get(0).body().at("/metadata/rows").asInt());
+  }
+
+  @Test
+  void maxReceiveCountIsTheEventsQueuesRedrivePolicy() {
+    try (SqsClient sqs = SqsClients.local(relay.sqsEndpoint())) {
+      String events = sqs.getQueueUrl(b -> b.queueName(LocalSqs.EVENTS_QUEUE)).queueUrl();
+      String policy = sqs.getQueueAttributes(b -> b.queueUrl(events).attributeNames(QueueAttributeName.REDRIVE_POLICY))
+          .attributes().get(QueueAttributeName.REDRIVE_POLICY);
+      assertEquals(22, Json.parse(policy).get("maxReceiveCount").asInt(), policy);
+    }
   }
 
   @Test
