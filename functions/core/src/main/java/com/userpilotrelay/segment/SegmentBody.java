@@ -56,26 +56,74 @@ public final class SegmentBody {
   }
 
   /**
-   * The bytes an {@code X-Signature} covers, found without reading the whole body: for an array, only
-   * the first element is scanned. Null when the body is too malformed to tell.
+   * The bytes an {@code X-Signature} covers, found without reading the whole body: for an array, the
+   * first element exactly as it stands. Null when the first element never ends (the body is truncated).
+   *
+   * <p>A plain byte scan (strings and brackets), not the JSON parser: the span must be found even when
+   * the element breaks a parser limit (nesting depth, number length, duplicate keys), so that a correctly
+   * signed request is told what is wrong with it instead of "unauthorized". Whether the bytes are good
+   * JSON is the parser's question, asked after authentication.
    */
   public static byte[] signedBytesOf(byte[] body) {
     int first = firstNonWhitespace(body);
     if (first < 0 || body[first] != '[') {
       return body;
     }
-    try (JsonParser parser = Json.MAPPER.createParser(body)) {
-      parser.nextToken();
-      if (parser.nextToken() == null || parser.currentToken() == JsonToken.END_ARRAY) {
-        return body;
-      }
-      int start = (int) parser.currentTokenLocation().getByteOffset();
-      parser.skipChildren();
-      int end = (int) parser.currentLocation().getByteOffset();
-      return Arrays.copyOfRange(body, start, end);
-    } catch (IOException e) {
+    int start = skipWhitespace(body, first + 1);
+    if (start >= body.length) {
       return null;
     }
+    if (body[start] == ']') {
+      return body;
+    }
+    int end = endOfValue(body, start);
+    return end < 0 ? null : Arrays.copyOfRange(body, start, end);
+  }
+
+  /** The index just past the JSON value starting at {@code start}, or -1 when the body ends first. */
+  private static int endOfValue(byte[] body, int start) {
+    byte b = body[start];
+    if (b == '{' || b == '[') {
+      int depth = 0;
+      boolean inString = false;
+      for (int i = start; i < body.length; i++) {
+        byte c = body[i];
+        if (inString) {
+          if (c == '\\') {
+            i++;
+          } else if (c == '"') {
+            inString = false;
+          }
+        } else if (c == '"') {
+          inString = true;
+        } else if (c == '{' || c == '[') {
+          depth++;
+        } else if (c == '}' || c == ']') {
+          if (--depth == 0) {
+            return i + 1;
+          }
+        }
+      }
+      return -1;
+    }
+    if (b == '"') {
+      for (int i = start + 1; i < body.length; i++) {
+        if (body[i] == '\\') {
+          i++;
+        } else if (body[i] == '"') {
+          return i + 1;
+        }
+      }
+      return -1;
+    }
+    // A bare scalar (number, true, false, null, or junk): it ends where the array goes on.
+    for (int i = start; i < body.length; i++) {
+      byte c = body[i];
+      if (c == ',' || c == ']' || c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** Reads a decoded request body; the caller has already bounded its size. */
@@ -190,14 +238,20 @@ public final class SegmentBody {
   }
 
   private static int firstNonWhitespace(byte[] body) {
-    for (int i = 0; i < body.length; i++) {
+    int i = skipWhitespace(body, 0);
+    return i < body.length ? i : -1;
+  }
+
+  private static int skipWhitespace(byte[] body, int from) {
+    for (int i = from; i < body.length; i++) {
       byte b = body[i];
       if (b != ' ' && b != '\n' && b != '\r' && b != '\t') {
         return i;
       }
     }
-    return -1;
+    return body.length;
   }
+
 
   private static String describe(JsonToken token) {
     if (token == null) {

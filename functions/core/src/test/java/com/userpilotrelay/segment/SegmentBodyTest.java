@@ -111,4 +111,20 @@ class SegmentBodyTest {
   void signedBytesOfAnUnreadableArrayIsNull() {
     org.junit.jupiter.api.Assertions.assertNull(SegmentBody.signedBytesOf(bytes("[{\"a\": ")));
   }
+
+  @Test
+  void theSignedFirstElementIsFoundEvenWhenItBreaksAParserLimit() {
+    // Each of these is refused by the parser later (400, naming the problem); the signature must still be
+    // checkable, or a correctly signed request would be told "unauthorized" instead.
+    String deep = "{\"type\":\"identify\",\"userId\":\"u\",\"traits\":" + "[".repeat(100) + "]".repeat(100) + "}";
+    String longNumber = "{\"type\":\"identify\",\"userId\":" + "9".repeat(400) + "}";
+    String duplicate = "{\"type\":\"identify\",\"type\":\"track\",\"userId\":\"u\"}";
+    String tricky = "{\"a\":\"]}\\\"[{\",\"b\":[1,{\"c\":\"}\"}]}";
+    for (String first : new String[] {deep, longNumber, duplicate, tricky, "\"x\\\"]\"", "12.5e3", "null"}) {
+      assertArrayEquals(bytes(first), SegmentBody.signedBytesOf(bytes("[ " + first + " , {}]")), first);
+    }
+    assertArrayEquals(bytes("[ ]"), SegmentBody.signedBytesOf(bytes("[ ]")));
+    org.junit.jupiter.api.Assertions.assertNull(SegmentBody.signedBytesOf(bytes("[" + "[".repeat(1000))));
+    org.junit.jupiter.api.Assertions.assertNull(SegmentBody.signedBytesOf(bytes("[ ")));
+  }
 }
