@@ -8,6 +8,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.userpilotrelay.json.Json;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -135,7 +141,10 @@ public final class SegmentBody {
     if (firstNonWhitespace(body) < 0) {
       throw new BodyException("body: empty; send one Segment event, an array of events, or {\"batch\": [...]}", false);
     }
-    try (JsonParser parser = Json.MAPPER.createParser(body)) {
+    requireUtf8(body);
+    JsonParser parser = null;
+    try {
+      parser = Json.MAPPER.createParser(body);
       JsonToken first = parser.nextToken();
       SegmentBody result;
       if (first == JsonToken.START_ARRAY) {
@@ -155,9 +164,53 @@ public final class SegmentBody {
       }
       return result;
     } catch (JsonProcessingException e) {
-      throw new BodyException("body: malformed JSON at " + at(e.getLocation()) + ": " + firstLine(e.getOriginalMessage()), false);
+      // Limit breaches (depth, number length) carry no location of their own: use where the parser stopped.
+      JsonLocation where = e.getLocation() != null ? e.getLocation() : parser == null ? null : parser.currentLocation();
+      throw new BodyException("body: malformed JSON at " + at(where) + ": " + firstLine(e.getOriginalMessage()), false);
+    } catch (NumberFormatException e) {
+      // Jackson reads big decimals itself and throws this for exponents past what BigDecimal can hold.
+      JsonLocation where = parser == null ? null : parser.currentLocation();
+      throw new BodyException("body: a number at " + at(where) + " is out of range; send numbers a JavaScript"
+          + " number can hold", false);
     } catch (IOException e) {
       throw new BodyException("body: unreadable: " + firstLine(e.getMessage()), false);
+    } finally {
+      if (parser != null) {
+        try {
+          parser.close();
+        } catch (IOException ignored) {
+          // a byte-array parser has nothing to release
+        }
+      }
+    }
+  }
+
+  /**
+   * JSON between systems is UTF-8 (RFC 8259). Checked before parsing because the parser would otherwise
+   * guess UTF-16 or UTF-32 from NUL bytes, and would accept overlong and surrogate encodings that no
+   * UTF-8 encoder produces.
+   */
+  private static void requireUtf8(byte[] body) throws BodyException {
+    for (int i = 0; i < body.length; i++) {
+      if (body[i] == 0) {
+        throw new BodyException("body: a NUL byte at byte " + i + "; send JSON as UTF-8 text (not UTF-16 or UTF-32)",
+            false);
+      }
+    }
+    CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer in = ByteBuffer.wrap(body);
+    CharBuffer out = CharBuffer.allocate(8192);
+    while (true) {
+      CoderResult result = decoder.decode(in, out, true);
+      if (result.isError()) {
+        throw new BodyException("body: not valid UTF-8 at byte " + in.position() + "; send JSON as UTF-8 text", false);
+      }
+      if (result.isUnderflow()) {
+        return;
+      }
+      out.clear();
     }
   }
 
@@ -251,7 +304,6 @@ public final class SegmentBody {
     }
     return body.length;
   }
-
 
   private static String describe(JsonToken token) {
     if (token == null) {
