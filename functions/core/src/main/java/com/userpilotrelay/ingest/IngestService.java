@@ -37,6 +37,14 @@ public final class IngestService {
    */
   public static final String ORDER_ATTRIBUTE = "relayOrder";
 
+  /**
+   * A quarantined event is stored whole up to this size; SQS's classic limit is 256 KiB for body and
+   * attributes together, and an event over the 32 KB limit can be 500 KB, tripled by ASCII escaping.
+   */
+  static final int MAX_QUARANTINE_CHARS = 200_000;
+  /** What is kept of a longer one: JSON-quoting at most doubles it, so the stub stays under the limit. */
+  static final int QUARANTINE_HEAD_CHARS = 100_000;
+
   private final RequestAuthenticator authenticator;
   private final EventQueue queue;
   private final Supplier<String> messageIds;
@@ -174,6 +182,7 @@ public final class IngestService {
   }
 
   private static QueueMessage quarantined(SegmentBody.RawEvent raw, String givenId, List<String> errors) {
+    String body = Json.writeAscii(raw.node());
     Map<String, String> attributes = new LinkedHashMap<>();
     attributes.put("stage", "ingest");
     attributes.put("reason", truncate("event " + raw.index() + ": " + String.join("; ", errors), 1000));
@@ -181,7 +190,16 @@ public final class IngestService {
     if (givenId != null) {
       attributes.put("messageId", truncate(givenId, SegmentLimits.MAX_MESSAGE_ID_CHARS));
     }
-    return new QueueMessage("rejected-" + raw.index(), Json.writeAscii(raw.node()), attributes);
+    if (body.length() > MAX_QUARANTINE_CHARS) {
+      // Only an event already over the size limit gets here (ASCII escaping triples emoji at most).
+      attributes.put("truncated", "kept the first " + QUARANTINE_HEAD_CHARS + " of " + body.length() + " characters");
+      ObjectNode stub = Json.object();
+      stub.put("relayTruncated", true);
+      stub.put("characters", body.length());
+      stub.put("head", body.substring(0, QUARANTINE_HEAD_CHARS));
+      body = Json.writeAscii(stub);
+    }
+    return new QueueMessage("rejected-" + raw.index(), body, attributes);
   }
 
   static Map<String, String> attributesOf(JsonNode event, String messageId) {

@@ -143,6 +143,23 @@ class IngestServiceTest {
   }
 
   @Test
+  void aQuarantinedEventTooBigForTheQueueIsKeptAsItsHead() {
+    // 120,000 emoji: a 480 KB event, 1.44 MB once ASCII-escaped for the queue. Stored whole, the dead-letter
+    // send failed and ingest answered 503, so Segment would retry a hopeless request for hours.
+    String emoji = "\uD83D\uDE00".repeat(120_000);
+    IngestResponse r = post("{\"type\":\"identify\",\"userId\":\"u\",\"traits\":{\"e\":\"" + emoji + "\"}}");
+    assertEquals(413, r.status());
+    QueueMessage kept = queue.deadLettered.get(0);
+    assertTrue(kept.body().length() < 256 * 1024 - 2048, "fits SQS with its attributes: " + kept.body().length());
+    JsonNode stub = Json.parse(kept.body());
+    assertTrue(stub.get("relayTruncated").asBoolean());
+    assertEquals(IngestService.QUARANTINE_HEAD_CHARS, stub.get("head").asText().length());
+    assertTrue(stub.get("head").asText().startsWith("{\"type\":\"identify\",\"userId\":\"u\""));
+    assertTrue(kept.attributes().get("truncated").startsWith("kept the first 100000 of "));
+    assertTrue(kept.attributes().get("reason").contains("over the 32768-byte limit"));
+  }
+
+  @Test
   void isJsonAcceptsOnlyJsonInUtf8() {
     assertTrue(IngestService.isJson("application/json"));
     assertTrue(IngestService.isJson("Application/JSON ; Charset=\"UTF-8\""));
