@@ -230,19 +230,35 @@ public final class IngestService {
       return false;
     }
     String[] parts = contentType.split(";");
-    if (!parts[0].trim().toLowerCase(Locale.ROOT).equals("application/json")) {
+    if (!ows(parts[0]).toLowerCase(Locale.ROOT).equals("application/json")) {
       return false;
     }
     for (int i = 1; i < parts.length; i++) {
-      String[] param = parts[i].trim().split("=", 2);
-      if (param[0].trim().equalsIgnoreCase("charset")) {
-        String charset = param.length > 1 ? param[1].trim().replace("\"", "") : "";
+      String[] param = parts[i].split("=", 2);
+      if (ows(param[0]).equalsIgnoreCase("charset")) {
+        String charset = param.length > 1 ? ows(param[1]).replace("\"", "") : "";
         if (!charset.equalsIgnoreCase("utf-8") && !charset.equalsIgnoreCase("utf8")) {
           return false;
         }
       }
     }
     return true;
+  }
+
+  /**
+   * Drops spaces and tabs (HTTP's optional whitespace) around a header part. Not {@code trim()}, which
+   * also drops control characters: "application/json\\0" is not application/json.
+   */
+  private static String ows(String value) {
+    int start = 0;
+    int end = value.length();
+    while (start < end && (value.charAt(start) == ' ' || value.charAt(start) == '\t')) {
+      start++;
+    }
+    while (end > start && (value.charAt(end - 1) == ' ' || value.charAt(end - 1) == '\t')) {
+      end--;
+    }
+    return value.substring(start, end);
   }
 
   private static IngestResponse error(int status, String message) {

@@ -165,5 +165,11 @@ class IngestServiceTest {
     assertTrue(IngestService.isJson("Application/JSON ; Charset=\"UTF-8\""));
     assertFalse(IngestService.isJson("application/json-patch+json"));
     assertFalse(IngestService.isJson("application/x-www-form-urlencoded"));
+    // trim() used to strip these, so a content type with a NUL or CR/LF junk passed as JSON.
+    assertFalse(IngestService.isJson("application/json\u0000"));
+    assertFalse(IngestService.isJson("\u0000application/json"));
+    assertFalse(IngestService.isJson("application/json\r\n"));
+    assertFalse(IngestService.isJson("application/json; charset=utf-8\u0000"));
+    assertTrue(IngestService.isJson("\tapplication/json ;\tcharset=utf-8 "));
   }
 }
