@@ -23,7 +23,7 @@ import java.util.UUID;
 import java.util.function.Supplier;
 
 /**
- * Ingest, start to finish: content type, size, credentials (on the raw bytes), body shape, Segment Spec
+ * Ingest, start to finish: content type, size, UTF-8, credentials (on the raw bytes), body shape, Segment Spec
  * validation, then the valid events durably enqueued and the invalid ones quarantined. The status
  * makes Segment retry exactly when retrying can help: 5xx only when something was not stored.
  */
@@ -84,6 +84,11 @@ public final class IngestService {
     if (body.length > SegmentLimits.MAX_REQUEST_BYTES) {
       return error(413, "body: " + body.length + " bytes is over the " + SegmentLimits.MAX_REQUEST_BYTES
           + "-byte request limit; send smaller batches");
+    }
+    try {
+      SegmentBody.requireUtf8(body);
+    } catch (BodyException e) {
+      return error(400, e.getMessage());
     }
     if (!authenticated(request)) {
       return error(401, "unauthorized: credentials are missing or wrong");

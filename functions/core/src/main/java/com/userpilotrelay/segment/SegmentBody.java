@@ -188,9 +188,10 @@ public final class SegmentBody {
   /**
    * JSON between systems is UTF-8 (RFC 8259). Checked before parsing because the parser would otherwise
    * guess UTF-16 or UTF-32 from NUL bytes, and would accept overlong and surrogate encodings that no
-   * UTF-8 encoder produces.
+   * UTF-8 encoder produces. Ingest also calls it before authentication: the encoding, like the size and
+   * the content type, is a property of the bytes, and without it "the first element" is not defined.
    */
-  private static void requireUtf8(byte[] body) throws BodyException {
+  public static void requireUtf8(byte[] body) throws BodyException {
     for (int i = 0; i < body.length; i++) {
       if (body[i] == 0) {
         throw new BodyException("body: a NUL byte at byte " + i + "; send JSON as UTF-8 text (not UTF-16 or UTF-32)",

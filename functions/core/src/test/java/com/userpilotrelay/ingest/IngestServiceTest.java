@@ -160,6 +160,17 @@ class IngestServiceTest {
   }
 
   @Test
+  void aBodyThatIsNotUtf8IsA400BeforeCredentialsAreLookedAt() {
+    // A UTF-16LE array has no well-defined "first element" to verify a signature over: it was a 401
+    // or a 400 depending on how the bytes happened to scan. The encoding is checked like the size.
+    byte[] utf16 = "[{\"type\":\"identify\",\"userId\":\"u\"}]".getBytes(StandardCharsets.UTF_16LE);
+    IngestResponse r = service.handle(new IngestRequest(Map.of("Content-Type", "application/json"), utf16));
+    assertEquals(400, r.status());
+    assertTrue(json(r).get("error").asText().startsWith("body: a NUL byte at byte 1;"), r.body());
+    assertTrue(queue.enqueued.isEmpty() && queue.deadLettered.isEmpty());
+  }
+
+  @Test
   void isJsonAcceptsOnlyJsonInUtf8() {
     assertTrue(IngestService.isJson("application/json"));
     assertTrue(IngestService.isJson("Application/JSON ; Charset=\"UTF-8\""));
