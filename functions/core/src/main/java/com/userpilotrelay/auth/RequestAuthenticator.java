@@ -19,12 +19,31 @@ public final class RequestAuthenticator {
   /** Longest header value worth looking at; anything longer is refused before any work. */
   static final int MAX_HEADER_CHARS = 4096;
 
+  /**
+   * How a presented credential is compared with the expected one. Both sides are always SHA-256 digests
+   * (32 bytes whatever was sent, so nothing about lengths leaks), compared without an early exit.
+   */
+  @FunctionalInterface
+  interface DigestComparison {
+    boolean same(byte[] expectedDigest, byte[] presentedDigest);
+  }
+
+  /** The production comparison: {@link MessageDigest#isEqual} is constant-time for equal lengths. */
+  static final DigestComparison CONSTANT_TIME = MessageDigest::isEqual;
+
   private final byte[] sharedSecret;
   private final byte[] tokenDigest;
+  private final DigestComparison comparison;
 
   public RequestAuthenticator(Optional<String> sharedSecret, Optional<String> token) {
+    this(sharedSecret, token, CONSTANT_TIME);
+  }
+
+  /** Tests pass a comparison that records what it is given, to prove every check goes through it. */
+  RequestAuthenticator(Optional<String> sharedSecret, Optional<String> token, DigestComparison comparison) {
     this.sharedSecret = sharedSecret.filter(s -> !s.isEmpty()).map(s -> s.getBytes(StandardCharsets.UTF_8)).orElse(null);
     this.tokenDigest = token.filter(t -> !t.isEmpty()).map(RequestAuthenticator::sha256).orElse(null);
+    this.comparison = comparison;
   }
 
   public boolean enabled() {
@@ -57,22 +76,22 @@ public final class RequestAuthenticator {
       return false;
     }
     String expected = HexFormat.of().formatHex(hmacSha1(sharedSecret, signedBytes));
-    return MessageDigest.isEqual(sha256(expected), sha256(header.trim()));
+    return comparison.same(sha256(expected), sha256(stripOws(header)));
   }
 
   private boolean tokenMatches(String header) {
     if (header == null || header.length() > MAX_HEADER_CHARS) {
       return false;
     }
-    String value = header.trim();
+    String value = stripOws(header);
     int space = value.indexOf(' ');
     if (space < 0) {
       return false;
     }
     String scheme = value.substring(0, space);
-    String credentials = value.substring(space + 1).trim();
+    String credentials = stripOws(value.substring(space + 1));
     if (scheme.equalsIgnoreCase("Bearer")) {
-      return MessageDigest.isEqual(tokenDigest, sha256(credentials));
+      return comparison.same(tokenDigest, sha256(credentials));
     }
     if (scheme.equalsIgnoreCase("Basic")) {
       String decoded;
@@ -89,11 +108,28 @@ public final class RequestAuthenticator {
       String password = decoded.substring(colon + 1);
       // Segment's Basic convention puts the key in the user name with an empty password; others use
       // the password. Both are compared, so neither form's timing differs.
-      boolean asPassword = MessageDigest.isEqual(tokenDigest, sha256(password));
-      boolean asUser = MessageDigest.isEqual(tokenDigest, sha256(user)) & password.isEmpty();
+      boolean asPassword = comparison.same(tokenDigest, sha256(password));
+      boolean asUser = comparison.same(tokenDigest, sha256(user)) & password.isEmpty();
       return asPassword | asUser;
     }
     return false;
+  }
+
+  /**
+   * Drops HTTP's optional whitespace (spaces and tabs, RFC 9110) around a value. Not {@link String#trim()},
+   * which also drops NUL, CR, LF and every other control character: a token followed by a NUL, or a
+   * signature followed by CRLF junk, is not a clean credential and is refused.
+   */
+  static String stripOws(String value) {
+    int start = 0;
+    int end = value.length();
+    while (start < end && (value.charAt(start) == ' ' || value.charAt(start) == '\t')) {
+      start++;
+    }
+    while (end > start && (value.charAt(end - 1) == ' ' || value.charAt(end - 1) == '\t')) {
+      end--;
+    }
+    return value.substring(start, end);
   }
 
   /** Lowercase hex HMAC-SHA1, as Segment computes {@code X-Signature}. */

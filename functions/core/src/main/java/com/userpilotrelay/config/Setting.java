@@ -31,11 +31,15 @@ public enum Setting {
   RATE_LIMIT_TRACK_PER_MINUTE(Fn.DISPATCH, false, "Userpilot track limit per key (default 600)"),
   RATE_LIMIT_DELETE_PER_MINUTE(Fn.DISPATCH, false, "Userpilot delete limit per key (default 30)"),
   MAX_RECEIVE_COUNT(Fn.DISPATCH, true, "the events queue's redrive maxReceiveCount (the last attempt dead-letters itself)"),
-  RETRY_BASE_SECONDS(Fn.DISPATCH, false, "first retry delay in seconds (default 30); doubles per attempt");
+  RETRY_BASE_SECONDS(Fn.DISPATCH, false, "first retry delay in seconds (default 30); doubles per attempt"),
 
-  /** Which function reads a setting. */
+  PORT(Fn.LOCAL, false, "the local runner's HTTP port (default 3000)"),
+  SQS_PORT(Fn.LOCAL, false, "the local runner's embedded SQS (ElasticMQ) port on 127.0.0.1 (default 9324)"),
+  DATA_DIR(Fn.LOCAL, false, "where the local runner keeps its queues (default ./.relay-data)");
+
+  /** Which function reads a setting; LOCAL is the one-JVM runner (local/), never a Lambda function. */
   public enum Fn {
-    INGEST, DISPATCH, BOTH;
+    INGEST, DISPATCH, BOTH, LOCAL;
 
     boolean covers(Fn fn) {
       return this == BOTH || this == fn;
@@ -62,7 +66,7 @@ public enum Setting {
 
   /** Settings that only make sense outside Lambda; a template must never set them. */
   public boolean localOnly() {
-    return this == SEGMENT_SHARED_SECRET || this == INGEST_TOKEN || this == LOCAL_DEV_NO_AUTH
+    return readBy == Fn.LOCAL || this == SEGMENT_SHARED_SECRET || this == INGEST_TOKEN || this == LOCAL_DEV_NO_AUTH
         || this == USERPILOT_API_KEY || this == MAPPINGS_FILE;
   }
 

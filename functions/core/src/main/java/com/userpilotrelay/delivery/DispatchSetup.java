@@ -57,11 +57,15 @@ public final class DispatchSetup {
       return Optional.empty();
     }
     Endpoint endpoint = endpoint(env);
-    Duration timeout = Duration.ofMillis(env.integer(Setting.USERPILOT_TIMEOUT_MS, 10_000, 500, 60_000));
+    Duration timeout = timeout(env);
     ApiKey apiKey = env.optional(Setting.USERPILOT_API_KEY_ARN)
         .map(arn -> new ApiKey(() -> secrets.read(arn).trim(), Clock.systemUTC()))
         .orElseGet(() -> ApiKey.fixed(key.get()));
     return Optional.of(new HttpUserpilotClient(endpoint, apiKey, timeout));
+  }
+
+  static Duration timeout(Env env) {
+    return Duration.ofMillis(env.integer(Setting.USERPILOT_TIMEOUT_MS, 10_000, 500, 60_000));
   }
 
   public static RetryPolicy retryPolicy(Env env) {
@@ -92,7 +96,7 @@ public final class DispatchSetup {
   public static Dispatcher dispatcher(Env env, Mappings mappings, com.userpilotrelay.userpilot.UserpilotTransport transport,
       EventQueue queue, Consumer<Outcome> listener) {
     return new Dispatcher(mappings::map, transport, pacer(env), retryPolicy(env), queue, PARALLEL_USERS, listener,
-        Clock.systemUTC());
+        Clock.systemUTC(), timeout(env));
   }
 
   private static int requiredInt(Env env, Setting setting, int min, int max) {

@@ -58,12 +58,24 @@ public final class Dispatcher {
   private final int parallelism;
   private final Consumer<Outcome> listener;
   private final Clock clock;
+  private final Duration callReserve;
 
   /**
    * @param mappings turns an event into its Userpilot requests ({@code Mappings::map})
    */
   public Dispatcher(Function<JsonNode, List<MappedRequest>> mappings, UserpilotTransport transport, RatePacer pacer, RetryPolicy retryPolicy,
       EventQueue queue, int parallelism, Consumer<Outcome> listener, Clock clock) {
+    this(mappings, transport, pacer, retryPolicy, queue, parallelism, listener, clock, Duration.ZERO);
+  }
+
+  /**
+   * @param callReserve how long one Userpilot call may take: no call starts later than this before the
+   *     deadline, so a slow answer cannot push the invocation past its timeout
+   */
+  public Dispatcher(Function<JsonNode, List<MappedRequest>> mappings, UserpilotTransport transport, RatePacer pacer,
+      RetryPolicy retryPolicy, EventQueue queue, int parallelism, Consumer<Outcome> listener, Clock clock,
+      Duration callReserve) {
+    this.callReserve = callReserve;
     this.mappings = mappings;
     this.transport = transport;
     this.pacer = pacer;
@@ -212,7 +224,7 @@ public final class Dispatcher {
       }
       UserpilotRequest request = m.request();
       RatePacer.Bucket bucket = RatePacer.bucketOf(request);
-      if (!acquire(bucket, deadline)) {
+      if (!acquire(bucket, deadline.minus(callReserve))) {
         deferred = true;
         break;
       }

@@ -23,7 +23,7 @@ import java.util.UUID;
 import java.util.function.Supplier;
 
 /**
- * Ingest, start to finish: content type, size, credentials (on the raw bytes), body shape, Segment Spec
+ * Ingest, start to finish: content type, size, UTF-8, credentials (on the raw bytes), body shape, Segment Spec
  * validation, then the valid events durably enqueued and the invalid ones quarantined. The status
  * makes Segment retry exactly when retrying can help: 5xx only when something was not stored.
  */
@@ -36,6 +36,14 @@ public final class IngestService {
    * hands messages out in any order; the dispatcher sorts each user's messages by this.
    */
   public static final String ORDER_ATTRIBUTE = "relayOrder";
+
+  /**
+   * A quarantined event is stored whole up to this size; SQS's classic limit is 256 KiB for body and
+   * attributes together, and an event over the 32 KB limit can be 500 KB, tripled by ASCII escaping.
+   */
+  static final int MAX_QUARANTINE_CHARS = 200_000;
+  /** What is kept of a longer one: JSON-quoting at most doubles it, so the stub stays under the limit. */
+  static final int QUARANTINE_HEAD_CHARS = 100_000;
 
   private final RequestAuthenticator authenticator;
   private final EventQueue queue;
@@ -76,6 +84,11 @@ public final class IngestService {
     if (body.length > SegmentLimits.MAX_REQUEST_BYTES) {
       return error(413, "body: " + body.length + " bytes is over the " + SegmentLimits.MAX_REQUEST_BYTES
           + "-byte request limit; send smaller batches");
+    }
+    try {
+      SegmentBody.requireUtf8(body);
+    } catch (BodyException e) {
+      return error(400, e.getMessage());
     }
     if (!authenticated(request)) {
       return error(401, "unauthorized: credentials are missing or wrong");
@@ -174,6 +187,7 @@ public final class IngestService {
   }
 
   private static QueueMessage quarantined(SegmentBody.RawEvent raw, String givenId, List<String> errors) {
+    String body = Json.writeAscii(raw.node());
     Map<String, String> attributes = new LinkedHashMap<>();
     attributes.put("stage", "ingest");
     attributes.put("reason", truncate("event " + raw.index() + ": " + String.join("; ", errors), 1000));
@@ -181,7 +195,16 @@ public final class IngestService {
     if (givenId != null) {
       attributes.put("messageId", truncate(givenId, SegmentLimits.MAX_MESSAGE_ID_CHARS));
     }
-    return new QueueMessage("rejected-" + raw.index(), Json.writeAscii(raw.node()), attributes);
+    if (body.length() > MAX_QUARANTINE_CHARS) {
+      // Only an event already over the size limit gets here (ASCII escaping triples emoji at most).
+      attributes.put("truncated", "kept the first " + QUARANTINE_HEAD_CHARS + " of " + body.length() + " characters");
+      ObjectNode stub = Json.object();
+      stub.put("relayTruncated", true);
+      stub.put("characters", body.length());
+      stub.put("head", body.substring(0, QUARANTINE_HEAD_CHARS));
+      body = Json.writeAscii(stub);
+    }
+    return new QueueMessage("rejected-" + raw.index(), body, attributes);
   }
 
   static Map<String, String> attributesOf(JsonNode event, String messageId) {
@@ -212,19 +235,35 @@ public final class IngestService {
       return false;
     }
     String[] parts = contentType.split(";");
-    if (!parts[0].trim().toLowerCase(Locale.ROOT).equals("application/json")) {
+    if (!ows(parts[0]).toLowerCase(Locale.ROOT).equals("application/json")) {
       return false;
     }
     for (int i = 1; i < parts.length; i++) {
-      String[] param = parts[i].trim().split("=", 2);
-      if (param[0].trim().equalsIgnoreCase("charset")) {
-        String charset = param.length > 1 ? param[1].trim().replace("\"", "") : "";
+      String[] param = parts[i].split("=", 2);
+      if (ows(param[0]).equalsIgnoreCase("charset")) {
+        String charset = param.length > 1 ? ows(param[1]).replace("\"", "") : "";
         if (!charset.equalsIgnoreCase("utf-8") && !charset.equalsIgnoreCase("utf8")) {
           return false;
         }
       }
     }
     return true;
+  }
+
+  /**
+   * Drops spaces and tabs (HTTP's optional whitespace) around a header part. Not {@code trim()}, which
+   * also drops control characters: "application/json\\0" is not application/json.
+   */
+  private static String ows(String value) {
+    int start = 0;
+    int end = value.length();
+    while (start < end && (value.charAt(start) == ' ' || value.charAt(start) == '\t')) {
+      start++;
+    }
+    while (end > start && (value.charAt(end - 1) == ' ' || value.charAt(end - 1) == '\t')) {
+      end--;
+    }
+    return value.substring(start, end);
   }
 
   private static IngestResponse error(int status, String message) {

@@ -147,7 +147,7 @@ public final class SqsEventQueue implements EventQueue {
     Map<String, MessageAttributeValue> attributes = new HashMap<>();
     message.attributes().forEach((name, value) -> {
       if (value != null && !value.isEmpty()) {
-        attributes.put(name, MessageAttributeValue.builder().dataType("String").stringValue(value).build());
+        attributes.put(name, MessageAttributeValue.builder().dataType("String").stringValue(storable(value)).build());
       }
     });
     SendMessageBatchRequestEntry.Builder b = SendMessageBatchRequestEntry.builder()
@@ -158,6 +158,33 @@ public final class SqsEventQueue implements EventQueue {
       b.delaySeconds((int) Math.min(900, message.delay().toSeconds()));
     }
     return b.build();
+  }
+
+  /**
+   * SQS takes only XML characters (#x9, #xA, #xD, #x20-#xD7FF, #xE000-#xFFFD, #x10000-#x10FFFF) and refuses
+   * the whole message otherwise. Attributes carry sender text (a rejected type, a messageId, a userId), so
+   * anything else is written as a visible {@code \\uXXXX} escape rather than losing the message.
+   */
+  static String storable(String value) {
+    StringBuilder out = null;
+    for (int i = 0; i < value.length(); ) {
+      int cp = value.codePointAt(i);
+      int width = Character.charCount(cp);
+      boolean ok = cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF)
+          || (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF);
+      if (!ok && out == null) {
+        out = new StringBuilder(value.length() + 16).append(value, 0, i);
+      }
+      if (out != null) {
+        if (ok) {
+          out.appendCodePoint(cp);
+        } else {
+          out.append(String.format("\\u%04X", cp));
+        }
+      }
+      i += width;
+    }
+    return out == null ? value : out.toString();
   }
 
   private static void pause(long millis) {

@@ -1,8 +1,13 @@
 package com.userpilotrelay.segment;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -13,6 +18,9 @@ import java.util.Set;
 public final class EventValidator {
   public static final Set<String> TYPES =
       Set.of("identify", "track", "group", "page", "screen", "alias", "delete");
+
+  /** At most this many value problems (bad text, bad numbers) are reported for one event. */
+  static final int MAX_VALUE_ERRORS = 5;
 
   private EventValidator() {}
 
@@ -53,6 +61,8 @@ public final class EventValidator {
       }
     }
 
+    checkValues(event, errors);
+
     if (typeName != null) {
       switch (typeName) {
         case "track" -> {
@@ -69,6 +79,102 @@ public final class EventValidator {
       }
     }
     return errors;
+  }
+
+  /**
+   * Every key and value, at any depth: strings must be valid Unicode (JSON's {@code \\uD800} escape can
+   * smuggle in half a surrogate pair, which no UTF-8 encoder can write and SQS refuses), and numbers must
+   * fit a JavaScript number (Segment's own JSON never carries 1e999999; the mappings print numbers the
+   * way JavaScript does). Reports at most {@link #MAX_VALUE_ERRORS} places.
+   */
+  private static void checkValues(JsonNode event, List<String> errors) {
+    int found = 0;
+    Deque<Map.Entry<String, JsonNode>> pending = new ArrayDeque<>();
+    pending.push(Map.entry("", event));
+    while (!pending.isEmpty() && found < MAX_VALUE_ERRORS) {
+      Map.Entry<String, JsonNode> item = pending.pop();
+      String path = item.getKey();
+      JsonNode node = item.getValue();
+      String problem = null;
+      if (node.isTextual()) {
+        problem = unpairedSurrogate(node.textValue());
+      } else if (node.isNumber() && !fitsAJavaScriptNumber(node)) {
+        problem = shortNumber(node) + " is out of range for a number; send numbers a JavaScript number can hold"
+            + " (about ±1.8e308, and not so small it rounds to 0)";
+      } else if (node.isObject()) {
+        List<Map.Entry<String, JsonNode>> children = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+          Map.Entry<String, JsonNode> field = it.next();
+          String childPath = path.isEmpty() ? printable(field.getKey()) : path + "." + printable(field.getKey());
+          String keyProblem = unpairedSurrogate(field.getKey());
+          if (keyProblem != null && found < MAX_VALUE_ERRORS) {
+            errors.add(childPath + ": the key " + keyProblem);
+            found++;
+          }
+          children.add(Map.entry(childPath, field.getValue()));
+        }
+        for (int i = children.size() - 1; i >= 0; i--) {
+          pending.push(children.get(i));
+        }
+      } else if (node.isArray()) {
+        for (int i = node.size() - 1; i >= 0; i--) {
+          pending.push(Map.entry(path + "[" + i + "]", node.get(i)));
+        }
+      }
+      if (problem != null) {
+        errors.add((path.isEmpty() ? "event" : path) + ": " + problem);
+        found++;
+      }
+    }
+  }
+
+  /** Null when the text is valid UTF-16; otherwise what is wrong, naming the lone half as an escape. */
+  private static String unpairedSurrogate(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+          i++;
+          continue;
+        }
+      } else if (!Character.isLowSurrogate(c)) {
+        continue;
+      }
+      return String.format("contains an unpaired surrogate (\\u%04X) at character %d; send valid Unicode text",
+          (int) c, i);
+    }
+    return null;
+  }
+
+  private static boolean fitsAJavaScriptNumber(JsonNode number) {
+    if (number.isBigDecimal() || number.isBigInteger()) {
+      BigDecimal value = number.decimalValue();
+      double asDouble = value.doubleValue();
+      return value.signum() == 0 || (!Double.isInfinite(asDouble) && asDouble != 0.0);
+    }
+    return true;
+  }
+
+  private static String shortNumber(JsonNode number) {
+    String text = number.decimalValue().toString();
+    return text.length() > 40 ? text.substring(0, 40) + "…" : text;
+  }
+
+  /** Sent text as it may appear in an error: control characters and unpaired surrogates escaped, cut at 40. */
+  private static String printable(String key) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < key.length() && out.length() < 40; i++) {
+      char c = key.charAt(i);
+      boolean paired = Character.isHighSurrogate(c) && i + 1 < key.length() && Character.isLowSurrogate(key.charAt(i + 1));
+      if (paired) {
+        out.append(c).append(key.charAt(++i));
+      } else if (Character.isSurrogate(c) || Character.isISOControl(c)) {
+        out.append(String.format("\\u%04X", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    return out.length() < key.length() && out.length() >= 40 ? out + "…" : out.toString();
   }
 
   /** The id Segment would use for this user: a non-blank userId, else anonymousId; numbers as text. */
@@ -132,8 +238,7 @@ public final class EventValidator {
     if (!node.isTextual()) {
       return kind(node);
     }
-    String text = node.asText();
-    return "\"" + (text.length() > 40 ? text.substring(0, 40) + "…" : text) + "\"";
+    return "\"" + printable(node.asText()) + "\"";
   }
 
   private static List<String> sorted() {

@@ -8,6 +8,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.userpilotrelay.json.Json;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -56,26 +62,74 @@ public final class SegmentBody {
   }
 
   /**
-   * The bytes an {@code X-Signature} covers, found without reading the whole body: for an array, only
-   * the first element is scanned. Null when the body is too malformed to tell.
+   * The bytes an {@code X-Signature} covers, found without reading the whole body: for an array, the
+   * first element exactly as it stands. Null when the first element never ends (the body is truncated).
+   *
+   * <p>A plain byte scan (strings and brackets), not the JSON parser: the span must be found even when
+   * the element breaks a parser limit (nesting depth, number length, duplicate keys), so that a correctly
+   * signed request is told what is wrong with it instead of "unauthorized". Whether the bytes are good
+   * JSON is the parser's question, asked after authentication.
    */
   public static byte[] signedBytesOf(byte[] body) {
     int first = firstNonWhitespace(body);
     if (first < 0 || body[first] != '[') {
       return body;
     }
-    try (JsonParser parser = Json.MAPPER.createParser(body)) {
-      parser.nextToken();
-      if (parser.nextToken() == null || parser.currentToken() == JsonToken.END_ARRAY) {
-        return body;
-      }
-      int start = (int) parser.currentTokenLocation().getByteOffset();
-      parser.skipChildren();
-      int end = (int) parser.currentLocation().getByteOffset();
-      return Arrays.copyOfRange(body, start, end);
-    } catch (IOException e) {
+    int start = skipWhitespace(body, first + 1);
+    if (start >= body.length) {
       return null;
     }
+    if (body[start] == ']') {
+      return body;
+    }
+    int end = endOfValue(body, start);
+    return end < 0 ? null : Arrays.copyOfRange(body, start, end);
+  }
+
+  /** The index just past the JSON value starting at {@code start}, or -1 when the body ends first. */
+  private static int endOfValue(byte[] body, int start) {
+    byte b = body[start];
+    if (b == '{' || b == '[') {
+      int depth = 0;
+      boolean inString = false;
+      for (int i = start; i < body.length; i++) {
+        byte c = body[i];
+        if (inString) {
+          if (c == '\\') {
+            i++;
+          } else if (c == '"') {
+            inString = false;
+          }
+        } else if (c == '"') {
+          inString = true;
+        } else if (c == '{' || c == '[') {
+          depth++;
+        } else if (c == '}' || c == ']') {
+          if (--depth == 0) {
+            return i + 1;
+          }
+        }
+      }
+      return -1;
+    }
+    if (b == '"') {
+      for (int i = start + 1; i < body.length; i++) {
+        if (body[i] == '\\') {
+          i++;
+        } else if (body[i] == '"') {
+          return i + 1;
+        }
+      }
+      return -1;
+    }
+    // A bare scalar (number, true, false, null, or junk): it ends where the array goes on.
+    for (int i = start; i < body.length; i++) {
+      byte c = body[i];
+      if (c == ',' || c == ']' || c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** Reads a decoded request body; the caller has already bounded its size. */
@@ -87,7 +141,10 @@ public final class SegmentBody {
     if (firstNonWhitespace(body) < 0) {
       throw new BodyException("body: empty; send one Segment event, an array of events, or {\"batch\": [...]}", false);
     }
-    try (JsonParser parser = Json.MAPPER.createParser(body)) {
+    requireUtf8(body);
+    JsonParser parser = null;
+    try {
+      parser = Json.MAPPER.createParser(body);
       JsonToken first = parser.nextToken();
       SegmentBody result;
       if (first == JsonToken.START_ARRAY) {
@@ -107,9 +164,54 @@ public final class SegmentBody {
       }
       return result;
     } catch (JsonProcessingException e) {
-      throw new BodyException("body: malformed JSON at " + at(e.getLocation()) + ": " + firstLine(e.getOriginalMessage()), false);
+      // Limit breaches (depth, number length) carry no location of their own: use where the parser stopped.
+      JsonLocation where = e.getLocation() != null ? e.getLocation() : parser == null ? null : parser.currentLocation();
+      throw new BodyException("body: malformed JSON at " + at(where) + ": " + firstLine(e.getOriginalMessage()), false);
+    } catch (NumberFormatException e) {
+      // Jackson reads big decimals itself and throws this for exponents past what BigDecimal can hold.
+      JsonLocation where = parser == null ? null : parser.currentLocation();
+      throw new BodyException("body: a number at " + at(where) + " is out of range; send numbers a JavaScript"
+          + " number can hold", false);
     } catch (IOException e) {
       throw new BodyException("body: unreadable: " + firstLine(e.getMessage()), false);
+    } finally {
+      if (parser != null) {
+        try {
+          parser.close();
+        } catch (IOException ignored) {
+          // a byte-array parser has nothing to release
+        }
+      }
+    }
+  }
+
+  /**
+   * JSON between systems is UTF-8 (RFC 8259). Checked before parsing because the parser would otherwise
+   * guess UTF-16 or UTF-32 from NUL bytes, and would accept overlong and surrogate encodings that no
+   * UTF-8 encoder produces. Ingest also calls it before authentication: the encoding, like the size and
+   * the content type, is a property of the bytes, and without it "the first element" is not defined.
+   */
+  public static void requireUtf8(byte[] body) throws BodyException {
+    for (int i = 0; i < body.length; i++) {
+      if (body[i] == 0) {
+        throw new BodyException("body: a NUL byte at byte " + i + "; send JSON as UTF-8 text (not UTF-16 or UTF-32)",
+            false);
+      }
+    }
+    CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer in = ByteBuffer.wrap(body);
+    CharBuffer out = CharBuffer.allocate(8192);
+    while (true) {
+      CoderResult result = decoder.decode(in, out, true);
+      if (result.isError()) {
+        throw new BodyException("body: not valid UTF-8 at byte " + in.position() + "; send JSON as UTF-8 text", false);
+      }
+      if (result.isUnderflow()) {
+        return;
+      }
+      out.clear();
     }
   }
 
@@ -190,13 +292,18 @@ public final class SegmentBody {
   }
 
   private static int firstNonWhitespace(byte[] body) {
-    for (int i = 0; i < body.length; i++) {
+    int i = skipWhitespace(body, 0);
+    return i < body.length ? i : -1;
+  }
+
+  private static int skipWhitespace(byte[] body, int from) {
+    for (int i = from; i < body.length; i++) {
       byte b = body[i];
       if (b != ' ' && b != '\n' && b != '\r' && b != '\t') {
         return i;
       }
     }
-    return -1;
+    return body.length;
   }
 
   private static String describe(JsonToken token) {

@@ -40,8 +40,12 @@ public final class HttpUserpilotClient implements UserpilotTransport {
 
   @Override
   public UserpilotResponse send(UserpilotRequest request) {
+    String key = apiKey.current();
+    if (!isHeaderSafe(key)) {
+      return unusableKey();
+    }
     byte[] body = Json.writeBytes(request.body());
-    return execute(builder(endpoint.resolve(request.path()))
+    return execute(builder(endpoint.resolve(request.path()), key)
         .header("Content-Type", "application/json")
         .method(request.method(), HttpRequest.BodyPublishers.ofByteArray(body))
         .build());
@@ -49,13 +53,42 @@ public final class HttpUserpilotClient implements UserpilotTransport {
 
   /** The reference's "test authentication": GET v1/validate with the configured key. */
   public UserpilotResponse validate() {
-    return execute(builder(endpoint.resolve("v1/validate")).GET().build());
+    String key = apiKey.current();
+    if (!isHeaderSafe(key)) {
+      return unusableKey();
+    }
+    return execute(builder(endpoint.resolve("v1/validate"), key).GET().build());
   }
 
-  private HttpRequest.Builder builder(URI uri) {
+  /**
+   * A key with a control character (a newline from the file it was pasted into, say) cannot go in a
+   * header, and the JDK's refusal quotes the whole header value, key included, in its exception message.
+   * It is checked first and answered like Userpilot refusing the key: a loud configuration fault, events
+   * kept for redrive, the key read again later.
+   */
+  static boolean isHeaderSafe(String key) {
+    if (key == null || key.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      if (c < 0x21 || c > 0x7e) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private UserpilotResponse unusableKey() {
+    apiKey.refused();
+    return new UserpilotResponse(401, null, "not sent: the API key is empty or holds spaces, control or non-ASCII"
+        + " characters, which an HTTP header cannot carry");
+  }
+
+  private HttpRequest.Builder builder(URI uri, String key) {
     return HttpRequest.newBuilder(uri)
         .timeout(timeout)
-        .header("Authorization", "Token " + apiKey.current())
+        .header("Authorization", "Token " + key)
         .header("X-API-Version", API_VERSION)
         .header("Accept", "application/json")
         .header("User-Agent", USER_AGENT);

@@ -226,6 +226,18 @@ class DispatcherTest {
   }
 
   @Test
+  void noCallStartsTooCloseToTheDeadlineToFinish() {
+    Dispatcher reserved = new Dispatcher(DispatcherTest::testMapping,
+        new HttpUserpilotClient(new Endpoint(userpilot.endpoint()), ApiKey.fixed(StandInUserpilot.API_KEY),
+            Duration.ofSeconds(10)),
+        new RatePacer(Map.of(), 1), new RetryPolicy(Duration.ofSeconds(30), 25), queue, 2, seen::add,
+        Clock.systemUTC(), Duration.ofSeconds(10));
+    Outcome outcome = reserved.dispatch(List.of(message("a", "u1")), Instant.now().plusSeconds(5)).get(0);
+    assertEquals(Outcome.Kind.DEFERRED, outcome.kind(), "5 s left is less than one call may take");
+    assertTrue(userpilot.calls().isEmpty());
+  }
+
+  @Test
   void nothingMappedIsSkipped() {
     Outcome outcome = dispatcher(event -> List.of(), 25).dispatch(List.of(message("a", "u1")), later()).get(0);
     assertEquals(Outcome.Kind.SKIPPED, outcome.kind());

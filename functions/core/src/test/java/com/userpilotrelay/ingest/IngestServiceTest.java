@@ -143,10 +143,44 @@ class IngestServiceTest {
   }
 
   @Test
+  void aQuarantinedEventTooBigForTheQueueIsKeptAsItsHead() {
+    // 120,000 emoji: a 480 KB event, 1.44 MB once ASCII-escaped for the queue. Stored whole, the dead-letter
+    // send failed and ingest answered 503, so Segment would retry a hopeless request for hours.
+    String emoji = "\uD83D\uDE00".repeat(120_000);
+    IngestResponse r = post("{\"type\":\"identify\",\"userId\":\"u\",\"traits\":{\"e\":\"" + emoji + "\"}}");
+    assertEquals(413, r.status());
+    QueueMessage kept = queue.deadLettered.get(0);
+    assertTrue(kept.body().length() < 256 * 1024 - 2048, "fits SQS with its attributes: " + kept.body().length());
+    JsonNode stub = Json.parse(kept.body());
+    assertTrue(stub.get("relayTruncated").asBoolean());
+    assertEquals(IngestService.QUARANTINE_HEAD_CHARS, stub.get("head").asText().length());
+    assertTrue(stub.get("head").asText().startsWith("{\"type\":\"identify\",\"userId\":\"u\""));
+    assertTrue(kept.attributes().get("truncated").startsWith("kept the first 100000 of "));
+    assertTrue(kept.attributes().get("reason").contains("over the 32768-byte limit"));
+  }
+
+  @Test
+  void aBodyThatIsNotUtf8IsA400BeforeCredentialsAreLookedAt() {
+    // A UTF-16LE array has no well-defined "first element" to verify a signature over: it was a 401
+    // or a 400 depending on how the bytes happened to scan. The encoding is checked like the size.
+    byte[] utf16 = "[{\"type\":\"identify\",\"userId\":\"u\"}]".getBytes(StandardCharsets.UTF_16LE);
+    IngestResponse r = service.handle(new IngestRequest(Map.of("Content-Type", "application/json"), utf16));
+    assertEquals(400, r.status());
+    assertTrue(json(r).get("error").asText().startsWith("body: a NUL byte at byte 1;"), r.body());
+    assertTrue(queue.enqueued.isEmpty() && queue.deadLettered.isEmpty());
+  }
+
+  @Test
   void isJsonAcceptsOnlyJsonInUtf8() {
     assertTrue(IngestService.isJson("application/json"));
     assertTrue(IngestService.isJson("Application/JSON ; Charset=\"UTF-8\""));
     assertFalse(IngestService.isJson("application/json-patch+json"));
     assertFalse(IngestService.isJson("application/x-www-form-urlencoded"));
+    // trim() used to strip these, so a content type with a NUL or CR/LF junk passed as JSON.
+    assertFalse(IngestService.isJson("application/json\u0000"));
+    assertFalse(IngestService.isJson("\u0000application/json"));
+    assertFalse(IngestService.isJson("application/json\r\n"));
+    assertFalse(IngestService.isJson("application/json; charset=utf-8\u0000"));
+    assertTrue(IngestService.isJson("\tapplication/json ;\tcharset=utf-8 "));
   }
 }

@@ -74,4 +74,46 @@ class EventValidatorTest {
     assertEquals("12345", EventValidator.userKey(Json.parse("{\"userId\":12345}")));
     assertEquals("u", EventValidator.userKey(Json.parse("{\"userId\":\"u\",\"anonymousId\":\"a\"}")));
   }
+
+  @Test
+  void unpairedSurrogatesAnywhereAreRefusedWithTheirPath() {
+    // JSON's \\u escape can carry half a surrogate pair: no UTF-8 encoder can write it and SQS refuses it,
+    // so accepting it meant a 200 for an event that could never be stored or sent.
+    assertEquals(List.of("userId: contains an unpaired surrogate (\\uD800) at character 0; send valid Unicode text"),
+        errors("{\"type\":\"identify\",\"userId\":\"\\uD800\"}"));
+    assertTrue(errors("{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\",\"properties\":{\"list\":[1,\"a\\uDC00\"]}}")
+        .get(0).startsWith("properties.list[1]: contains an unpaired surrogate (\\uDC00) at character 1"));
+    // The parser refuses such keys itself; a key built another way is still caught.
+    com.fasterxml.jackson.databind.node.ObjectNode event = Json.object().put("type", "identify").put("userId", "u");
+    event.putObject("traits").put("k\uDC00", 1);
+    assertTrue(EventValidator.validate(event, 10).get(0).startsWith("traits.k\\uDC00: the key contains an unpaired surrogate"));
+    // A proper pair is fine.
+    assertEquals(List.of(), errors("{\"type\":\"identify\",\"userId\":\"\\uD83D\\uDE00\"}"));
+  }
+
+  @Test
+  void numbersAJavaScriptNumberCannotHoldAreRefused() {
+    assertTrue(errors("{\"type\":\"identify\",\"userId\":1e999999}").get(0)
+        .startsWith("userId: 1E+999999 is out of range for a number"));
+    assertTrue(errors("{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\",\"properties\":{\"tiny\":-1e-999}}")
+        .get(0).startsWith("properties.tiny: -1E-999 is out of range"));
+    assertEquals(List.of(), errors("{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\",\"properties\":"
+        + "{\"max\":1.7976931348623157e308,\"zero\":0e-999,\"min\":5e-324,\"big\":" + "9".repeat(100) + "}}"));
+  }
+
+  @Test
+  void valueProblemsAreCappedPerEvent() {
+    StringBuilder traits = new StringBuilder();
+    for (int i = 0; i < 50; i++) {
+      traits.append(i == 0 ? "" : ",").append("\"k").append(i).append("\":1e999");
+    }
+    List<String> errors = errors("{\"type\":\"identify\",\"userId\":\"u\",\"traits\":{" + traits + "}}");
+    assertEquals(EventValidator.MAX_VALUE_ERRORS, errors.size(), errors.toString());
+  }
+
+  @Test
+  void aBadTypeIsQuotedPrintably() {
+    assertTrue(errors("{\"type\":\"\\u0000\\uD800x\",\"userId\":\"u\"}").get(0)
+        .startsWith("type: \"\\u0000\\uD800x\" is not a Segment event type"));
+  }
 }

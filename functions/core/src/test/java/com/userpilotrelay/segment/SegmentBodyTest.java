@@ -111,4 +111,65 @@ class SegmentBodyTest {
   void signedBytesOfAnUnreadableArrayIsNull() {
     org.junit.jupiter.api.Assertions.assertNull(SegmentBody.signedBytesOf(bytes("[{\"a\": ")));
   }
+
+  @Test
+  void theSignedFirstElementIsFoundEvenWhenItBreaksAParserLimit() {
+    // Each of these is refused by the parser later (400, naming the problem); the signature must still be
+    // checkable, or a correctly signed request would be told "unauthorized" instead.
+    String deep = "{\"type\":\"identify\",\"userId\":\"u\",\"traits\":" + "[".repeat(100) + "]".repeat(100) + "}";
+    String longNumber = "{\"type\":\"identify\",\"userId\":" + "9".repeat(400) + "}";
+    String duplicate = "{\"type\":\"identify\",\"type\":\"track\",\"userId\":\"u\"}";
+    String tricky = "{\"a\":\"]}\\\"[{\",\"b\":[1,{\"c\":\"}\"}]}";
+    for (String first : new String[] {deep, longNumber, duplicate, tricky, "\"x\\\"]\"", "12.5e3", "null"}) {
+      assertArrayEquals(bytes(first), SegmentBody.signedBytesOf(bytes("[ " + first + " , {}]")), first);
+    }
+    assertArrayEquals(bytes("[ ]"), SegmentBody.signedBytesOf(bytes("[ ]")));
+    org.junit.jupiter.api.Assertions.assertNull(SegmentBody.signedBytesOf(bytes("[" + "[".repeat(1000))));
+    org.junit.jupiter.api.Assertions.assertNull(SegmentBody.signedBytesOf(bytes("[ ")));
+  }
+
+  @Test
+  void utf16BodiesAreRefusedNotGuessed() {
+    // Jackson would detect UTF-16 from the NUL bytes; for an array its byte offsets are then -1 and
+    // slicing the body threw ArrayIndexOutOfBoundsException (a 5xx).
+    for (java.nio.charset.Charset utf16 : new java.nio.charset.Charset[] {StandardCharsets.UTF_16LE,
+        StandardCharsets.UTF_16BE, StandardCharsets.UTF_16}) {
+      for (String json : new String[] {"[{\"type\":\"identify\",\"userId\":\"u\"}]", "{\"type\":\"identify\",\"userId\":\"u\"}"}) {
+        byte[] body = json.getBytes(utf16);
+        SegmentBody.signedBytesOf(body);
+        BodyException e = assertThrows(BodyException.class, () -> SegmentBody.parse(body));
+        assertTrue(e.getMessage().contains("UTF-8"), e.getMessage());
+      }
+    }
+  }
+
+  @Test
+  void encodingsNoUtf8EncoderProducesAreRefused() {
+    byte[][] bad = {
+        {'{', '"', 'a', '"', ':', '"', (byte) 0xC0, (byte) 0xAF, '"', '}'}, // overlong '/'
+        {'{', '"', 'a', '"', ':', '"', (byte) 0xED, (byte) 0xA0, (byte) 0x80, '"', '}'}, // encoded surrogate
+        {'{', '"', 'a', '"', ':', '"', (byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80, '"', '}'}, // > U+10FFFF
+        {'{', '"', 'a', '"', ':', '"', (byte) 0xE2, (byte) 0x82, '"', '}'}, // truncated sequence
+    };
+    for (byte[] body : bad) {
+      BodyException e = assertThrows(BodyException.class, () -> SegmentBody.parse(body));
+      assertTrue(e.getMessage().startsWith("body: not valid UTF-8 at byte 6"), e.getMessage());
+    }
+  }
+
+  @Test
+  void anExponentPastBigDecimalIsA400NotAnException() {
+    // Jackson threw NumberFormatException here, which escaped ingest as a 5xx.
+    BodyException e = assertThrows(BodyException.class,
+        () -> SegmentBody.parse(bytes("{\"type\":\"identify\",\"userId\":1e99999999999}")));
+    assertTrue(e.getMessage().contains("out of range"), e.getMessage());
+  }
+
+  @Test
+  void limitBreachesNameAPosition() {
+    BodyException e = assertThrows(BodyException.class,
+        () -> SegmentBody.parse(bytes("{\"a\":" + "[".repeat(70) + "]".repeat(70) + "}")));
+    assertTrue(e.getMessage().startsWith("body: malformed JSON at line 1, column"), e.getMessage());
+    assertTrue(e.getMessage().contains("nesting depth"), e.getMessage());
+  }
 }

@@ -113,6 +113,27 @@ class HttpUserpilotClientTest {
   }
 
   @Test
+  void aKeyAHeaderCannotCarryIsRefusedWithoutSendingOrQuotingIt() {
+    // The JDK's IllegalArgumentException for such a header quotes the whole value, key included.
+    int[] reads = {0};
+    RatePacerTest.FakeTime time = new RatePacerTest.FakeTime();
+    ApiKey key = new ApiKey(() -> ++reads[0] == 1 ? "secret-key-from-a-file\n" : StandInUserpilot.API_KEY, time);
+    HttpUserpilotClient client = new HttpUserpilotClient(new Endpoint(userpilot.endpoint()), key, Duration.ofSeconds(5));
+    int before = userpilot.calls().size();
+    UserpilotResponse r = client.send(new UserpilotRequest("identifyUser", "POST", "v1/identify",
+        com.userpilotrelay.json.Json.object().put("user_id", "u")));
+    assertTrue(r.authFailure(), r.toString());
+    assertFalse(r.detail().contains("secret-key"), r.detail());
+    assertEquals(before, userpilot.calls().size(), "nothing was sent");
+    time.now = time.now.plusSeconds(61);
+    assertEquals(202, client.validate().status(), "a fixed key is read again, as after a 401");
+    for (String bad : new String[] {"", "a b", "k\u0000", "clé", "k\t"}) {
+      assertFalse(HttpUserpilotClient.isHeaderSafe(bad), bad);
+    }
+    assertTrue(HttpUserpilotClient.isHeaderSafe("up_live-AbC123.xyz~"));
+  }
+
+  @Test
   void retryAfterParsesSecondsAndDates() {
     assertEquals(Duration.ofSeconds(3), HttpUserpilotClient.parseRetryAfter("3"));
     assertNull(HttpUserpilotClient.parseRetryAfter("soon"));

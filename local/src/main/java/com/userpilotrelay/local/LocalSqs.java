@@ -1,0 +1,290 @@
+package com.userpilotrelay.local;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigUtil;
+import com.userpilotrelay.config.ConfigException;
+import com.userpilotrelay.config.Setting;
+import com.userpilotrelay.queue.SqsClients;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.Props;
+import org.apache.pekko.pattern.Patterns;
+import org.elasticmq.actor.QueueManagerActor;
+import org.elasticmq.actor.queue.QueueEvent;
+import org.elasticmq.persistence.sql.SqlQueuePersistenceActor;
+import org.elasticmq.rest.sqs.SQSRestServer;
+import org.elasticmq.rest.sqs.TheSQSRestServerBuilder;
+import org.elasticmq.server.config.ElasticMQServerConfig;
+import org.elasticmq.util.NowProvider;
+import scala.Option;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
+
+/**
+ * ElasticMQ on 127.0.0.1 with its messages in an H2 file under DATA_DIR, so an event answered 200 survives
+ * {@code kill -9}.
+ *
+ * <p>Started the way {@code org.elasticmq.server.ElasticMQServer#start} starts it (same config class, same
+ * actors), but in an order that has no race: ElasticMQServer binds the SQS port first and restores the
+ * persisted queues and messages asynchronously afterwards, so a client that is quick can find a queue
+ * missing or empty. Here the queue manager asks the SQL persistence actor to restore and waits for its
+ * answer, and only then binds the REST server.
+ */
+final class LocalSqs implements AutoCloseable {
+  static final String EVENTS_QUEUE = "userpilot-relay-events";
+  static final String DEAD_LETTER_QUEUE = "userpilot-relay-dead-letters";
+  /** How long a received message stays hidden before it is handed out again (in-flight after a crash). */
+  static final int VISIBILITY_TIMEOUT_SECONDS = 30;
+  static final Duration RESTORE_TIMEOUT = Duration.ofSeconds(60);
+  static final Duration UNBIND_WAIT = Duration.ofSeconds(3);
+
+  /**
+   * ElasticMQ's DB opens scalikejdbc's JVM-wide connection pool once per JVM and never again; a second
+   * start in the same JVM (tests) points that pool at its own file itself.
+   */
+  private static boolean poolOpenedBefore;
+  private static LocalSqs running;
+
+  private final ActorSystem system;
+  private final SQSRestServer rest;
+  private final SqsClient client;
+  private final URI endpoint;
+  private final String queueUrl;
+  private final String deadLetterUrl;
+  private final Path database;
+
+  private LocalSqs(ActorSystem system, SQSRestServer rest, SqsClient client, URI endpoint, String queueUrl,
+      String deadLetterUrl, Path database) {
+    this.system = system;
+    this.rest = rest;
+    this.client = client;
+    this.endpoint = endpoint;
+    this.queueUrl = queueUrl;
+    this.deadLetterUrl = deadLetterUrl;
+    this.database = database;
+  }
+
+  static synchronized LocalSqs start(int port, Path dataDir, int maxReceiveCount) {
+    if (running != null) {
+      throw new IllegalStateException("an embedded SQS is already running in this JVM; stop it first");
+    }
+    Path dir = dataDir.toAbsolutePath().normalize();
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new ConfigException(Setting.DATA_DIR.name() + ": cannot create " + dir + " (" + e.getMessage() + ")");
+    }
+    Path database = dir.resolve("queues");
+    // WRITE_DELAY=0: every commit reaches the file before SQS answers (the 500 ms default loses acknowledged
+    // messages on kill -9). RETENTION_TIME bounds file growth; 0 would lose the last write on a crash.
+    // DB_CLOSE_ON_EXIT=FALSE: H2's own shutdown hook must not close the file under a graceful stop that is
+    // still deleting delivered messages; stop() closes it last.
+    String url = "jdbc:h2:file:" + database + ";WRITE_DELAY=0;RETENTION_TIME=5000;DB_CLOSE_ON_EXIT=FALSE";
+    preflight(url, dir);
+
+    Config config = ConfigFactory.parseString(config(port, url, maxReceiveCount))
+        .withFallback(ConfigFactory.load())
+        .resolve();
+    ElasticMQServerConfig server = new ElasticMQServerConfig(config);
+
+    if (poolOpenedBefore) {
+      scalikejdbc.ConnectionPool$ pools = scalikejdbc.ConnectionPool$.MODULE$;
+      var settings = pools.singleton$default$4();
+      pools.singleton(url, "", "", settings, pools.singleton$default$5(url, "", "", settings));
+    }
+    poolOpenedBefore = true;
+
+    ActorSystem system = ActorSystem.create("elasticmq", config);
+    SQSRestServer rest = null;
+    SqsClient client = null;
+    try {
+      // The same two actors ElasticMQServer creates, by their constructors.
+      ActorRef persistence = system.actorOf(Props.create(SqlQueuePersistenceActor.class,
+          server.sqlQueuePersistenceConfig(), server.baseQueues()), "queue-persistence");
+      ActorRef queueManager = system.actorOf(Props.create(QueueManagerActor.class,
+          new NowProvider(), limits(server), Option.apply(persistence)), "queue-manager");
+      restore(persistence, queueManager);
+
+      // Only now, with every queue and message back in place, does the SQS port open.
+      rest = new TheSQSRestServerBuilder(Option.apply(system), Option.apply(queueManager), "127.0.0.1", port,
+          server.nodeAddress(), server.generateNodeAddress(), limits(server), server.awsRegion(),
+          server.awsAccountId(), Option.apply(persistence), server.autoCreateQueues()).start();
+      try {
+        rest.waitUntilStarted();
+      } catch (RuntimeException e) {
+        throw new ConfigException(Setting.SQS_PORT.name() + ": cannot listen on 127.0.0.1:" + port
+            + " (is another relay or ElasticMQ running? choose another port)", e);
+      }
+      URI endpoint = URI.create("http://127.0.0.1:" + port);
+      client = SqsClients.local(endpoint);
+      String deadLetterUrl = queueUrl(client, DEAD_LETTER_QUEUE, Map.of(
+          QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(VISIBILITY_TIMEOUT_SECONDS)));
+      String deadLetterArn = client.getQueueAttributes(b -> b.queueUrl(deadLetterUrl)
+          .attributeNames(QueueAttributeName.QUEUE_ARN)).attributes().get(QueueAttributeName.QUEUE_ARN);
+      // Persisted queue settings win over the config on restore: apply this run's settings explicitly.
+      Map<QueueAttributeName, String> events = Map.of(
+          QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(VISIBILITY_TIMEOUT_SECONDS),
+          QueueAttributeName.REDRIVE_POLICY, "{\"deadLetterTargetArn\":\"" + deadLetterArn
+              + "\",\"maxReceiveCount\":\"" + maxReceiveCount + "\"}");
+      String queueUrl = queueUrl(client, EVENTS_QUEUE, events);
+      client.setQueueAttributes(b -> b.queueUrl(queueUrl).attributes(events));
+      running = new LocalSqs(system, rest, client, endpoint, queueUrl, deadLetterUrl, database);
+      return running;
+    } catch (RuntimeException e) {
+      if (client != null) {
+        client.close();
+      }
+      shutdown(system, rest);
+      throw e;
+    }
+  }
+
+  /** Fails with a message naming DATA_DIR when the file cannot be opened (locked by another relay, read-only). */
+  private static void preflight(String url, Path dir) {
+    try (Connection connection = DriverManager.getConnection(url, "", "")) {
+      connection.isValid(1);
+    } catch (SQLException e) {
+      String detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().split("\n")[0];
+      throw new ConfigException(Setting.DATA_DIR.name() + ": cannot open the queue store in " + dir
+          + " (is another relay using it?): " + detail, e);
+    }
+  }
+
+  private static void restore(ActorRef persistence, ActorRef queueManager) {
+    Object result;
+    try {
+      result = Patterns.ask(persistence, new QueueEvent.Restore(queueManager), RESTORE_TIMEOUT)
+          .toCompletableFuture().get(RESTORE_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while restoring the queues", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("could not restore the queues from DATA_DIR within "
+          + RESTORE_TIMEOUT.toSeconds() + " s; see the log above", e);
+    }
+    if (result instanceof scala.util.Either<?, ?> either && either.isLeft()) {
+      throw new IllegalStateException("could not restore the queues from DATA_DIR: " + either);
+    }
+  }
+
+  private static String queueUrl(SqsClient client, String name, Map<QueueAttributeName, String> attributes) {
+    try {
+      return client.getQueueUrl(b -> b.queueName(name)).queueUrl();
+    } catch (QueueDoesNotExistException absent) {
+      return client.createQueue(b -> b.queueName(name).attributes(attributes)).queueUrl();
+    }
+  }
+
+  /** Scala types the limits as the common supertype of its two cases; they are always Limits. */
+  private static org.elasticmq.Limits limits(ElasticMQServerConfig server) {
+    return (org.elasticmq.Limits) server.restSqs().sqsLimits();
+  }
+
+  /** ElasticMQ's own configuration (the keys of its reference.conf), for this run. */
+  static String config(int port, String jdbcUrl, int maxReceiveCount) {
+    return String.join("\n", List.of(
+        "pekko.loglevel = WARNING",
+        "pekko.stdout-loglevel = WARNING",
+        "pekko.log-dead-letters = off",
+        // The runner stops things in its own order (front, pollers, SQS, file); Pekko must not race it.
+        "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off",
+        "pekko.jvm-shutdown-hooks = off",
+        "node-address { protocol = http, host = \"127.0.0.1\", port = " + port + ", context-path = \"\" }",
+        "generate-node-address = false",
+        "rest-sqs { enabled = true, bind-port = " + port + ", bind-hostname = \"127.0.0.1\", sqs-limits = strict }",
+        "queues {",
+        "  " + DEAD_LETTER_QUEUE + " { defaultVisibilityTimeout = " + VISIBILITY_TIMEOUT_SECONDS + " seconds }",
+        "  " + EVENTS_QUEUE + " {",
+        "    defaultVisibilityTimeout = " + VISIBILITY_TIMEOUT_SECONDS + " seconds",
+        "    receiveMessageWait = 0 seconds",
+        "    deadLettersQueue { name = " + DEAD_LETTER_QUEUE + ", maxReceiveCount = " + maxReceiveCount + " }",
+        "  }",
+        "}",
+        "queues-storage.enabled = false",
+        "messages-storage {",
+        "  enabled = true",
+        "  driver-class = \"org.h2.Driver\"",
+        "  uri = " + ConfigUtil.quoteString(jdbcUrl),
+        "  username = \"\"",
+        "  password = \"\"",
+        "  prune-data-on-init = false",
+        "}"));
+  }
+
+  SqsClient client() {
+    return client;
+  }
+
+  URI endpoint() {
+    return endpoint;
+  }
+
+  String queueUrl() {
+    return queueUrl;
+  }
+
+  String deadLetterUrl() {
+    return deadLetterUrl;
+  }
+
+  Path database() {
+    return database;
+  }
+
+  /** Approximate number of messages (visible, in flight and delayed), as SQS reports it. */
+  int depth(String url) {
+    Map<QueueAttributeName, String> attributes = client.getQueueAttributes(b -> b.queueUrl(url).attributeNames(
+        QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+        QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE,
+        QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED)).attributes();
+    return attributes.values().stream().mapToInt(Integer::parseInt).sum();
+  }
+
+  /** Unbinds the port, stops the actors, then closes the H2 file. */
+  @Override
+  public void close() {
+    synchronized (LocalSqs.class) {
+      client.close();
+      shutdown(system, rest);
+      if (running == this) {
+        running = null;
+      }
+    }
+  }
+
+  private static void shutdown(ActorSystem system, SQSRestServer rest) {
+    if (rest != null) {
+      try {
+        // stopAndWait() would wait up to a minute for open connections; the actor system's end closes them.
+        scala.concurrent.Await.result(rest.stopAndGetFuture().apply(),
+            scala.concurrent.duration.Duration.create(UNBIND_WAIT.toMillis(), TimeUnit.MILLISECONDS));
+      } catch (Exception e) {
+        // timed out, already unbound or never bound: terminating the actor system below ends it
+      }
+    }
+    try {
+      system.terminate();
+      system.getWhenTerminated().toCompletableFuture().get(15, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // fall through: the pool is closed regardless
+    }
+    scalikejdbc.ConnectionPool$.MODULE$.closeAll();
+  }
+}

@@ -1,0 +1,64 @@
+package com.userpilotrelay.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.userpilotrelay.delivery.Outcome;
+import com.userpilotrelay.json.Json;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What the runner has done since it started: ingest counts from the ingest handler's answers, delivery
+ * counts from the dispatcher's outcomes (the same outcomes that feed the Lambda's logs and metrics).
+ */
+final class RelayStats {
+  /** POST /segment requests answered (any status). */
+  final AtomicLong received = new AtomicLong();
+  /** Events enqueued for delivery. */
+  final AtomicLong accepted = new AtomicLong();
+  /** Events that failed validation (each kept in the dead-letter queue with stage "ingest"). */
+  final AtomicLong rejected = new AtomicLong();
+  final AtomicLong delivered = new AtomicLong();
+  /** Events no mapping subscribes to (page, screen, alias with the presets). */
+  final AtomicLong skipped = new AtomicLong();
+  /** Retried, held back behind the same user's retry, deferred or continued: they come back later. */
+  final AtomicLong retried = new AtomicLong();
+  final AtomicLong deadLettered = new AtomicLong();
+
+  /** Counts one ingest answer (the JSON body the ingest handler returned). */
+  void ingested(String answerBody) {
+    received.incrementAndGet();
+    if (answerBody == null) {
+      return;
+    }
+    try {
+      JsonNode answer = Json.parse(answerBody);
+      accepted.addAndGet(answer.path("accepted").asLong(0));
+      rejected.addAndGet(answer.path("rejected").size());
+    } catch (RuntimeException notJson) {
+      // an answer without counts
+    }
+  }
+
+  void outcome(Outcome outcome) {
+    switch (outcome.kind()) {
+      case DELIVERED -> delivered.incrementAndGet();
+      case SKIPPED -> skipped.incrementAndGet();
+      case RETRY, CONTINUED, DEFERRED, HELD_BACK -> retried.incrementAndGet();
+      case DEAD_LETTERED -> deadLettered.incrementAndGet();
+    }
+  }
+
+  ObjectNode toJson(int queueDepth, int deadLetterDepth) {
+    ObjectNode json = Json.object();
+    json.put("received", received.get());
+    json.put("accepted", accepted.get());
+    json.put("rejected", rejected.get());
+    json.put("delivered", delivered.get());
+    json.put("skipped", skipped.get());
+    json.put("retried", retried.get());
+    json.put("deadLettered", deadLettered.get());
+    json.put("queueDepth", queueDepth);
+    json.put("deadLetterDepth", deadLetterDepth);
+    return json;
+  }
+}

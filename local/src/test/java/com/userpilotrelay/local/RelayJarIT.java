@@ -1,0 +1,234 @@
+package com.userpilotrelay.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.userpilotrelay.testing.StandInUserpilot;
+import com.userpilotrelay.testing.StandInUserpilot.Reply;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The shaded jar as a user runs it ({@code java -jar}), in its own process: events answered 200 survive
+ * {@code kill -9} (SIGKILL, no shutdown hook) and are delivered after a restart on the same DATA_DIR.
+ * Runs in the integration-test phase, after package has built the jar.
+ */
+class RelayJarIT {
+  static final Path JAR = Path.of(System.getProperty("relay.jar", "target/userpilot-relay-local.jar"));
+  static final String TOKEN = "it-token";
+
+  @TempDir
+  Path work;
+
+  @Test
+  void eventsAnswered200SurviveKillDashNineAndAreDeliveredOnceAfterARestart() throws Exception {
+    assertTrue(Files.isRegularFile(JAR), "build the jar first (mvn verify): " + JAR);
+    Path dataDir = work.resolve("data");
+    try (StandInUserpilot standIn = new StandInUserpilot()) {
+      // Userpilot is down: everything accepted stays queued, retried with backoff.
+      standIn.answer(call -> Reply.status(503));
+      Map<String, String> env = new HashMap<>();
+      env.put("USERPILOT_API_KEY", StandInUserpilot.API_KEY);
+      env.put("USERPILOT_ENDPOINT", RelayHttp.endpointWithoutSlash(standIn));
+      env.put("INGEST_TOKEN", TOKEN);
+      env.put("PORT", Integer.toString(RelayHttp.freePort()));
+      env.put("SQS_PORT", Integer.toString(RelayHttp.freePort()));
+      env.put("DATA_DIR", dataDir.toString());
+      env.put("RETRY_BASE_SECONDS", "1");
+
+      Relay first = Relay.start(env, work.resolve("first.log"));
+      System.out.println("first start: ready in " + first.readyMillis + " ms");
+      RelayHttp http = new RelayHttp(first.url);
+      Set<String> acceptedUsers = new LinkedHashSet<>();
+      for (int request = 0; request < 8; request++) {
+        acceptedUsers.addAll(postBatch(http, "durable-" + request));
+      }
+      assertEquals(40, acceptedUsers.size(), "every request answered 200");
+      // Let the dispatcher try (and fail) some of them, so some are mid-backoff and some in flight.
+      RelayHttp.await("a delivery attempt", Duration.ofSeconds(20), () -> standIn.calls().size() >= 5);
+      // The last request is answered 200 an instant before the crash: the tightest case.
+      List<String> last = postBatch(http, "last");
+      assertEquals(5, last.size(), "answered 200");
+      acceptedUsers.addAll(last);
+
+      first.process.destroyForcibly(); // SIGKILL: no shutdown hook, no flush
+      assertTrue(first.process.waitFor(20, TimeUnit.SECONDS), "killed");
+      assertNotEquals(0, first.process.exitValue());
+      assertTrue(standIn.accepted().isEmpty(), "nothing was delivered before the crash");
+
+      // Userpilot is back; the relay restarts on the same DATA_DIR.
+      standIn.answer(call -> Reply.accepted());
+      Relay second = Relay.start(env, work.resolve("second.log"));
+      System.out.println("restart on the same DATA_DIR: ready in " + second.readyMillis + " ms");
+      try {
+        // In-flight messages come back within the 30 s visibility timeout; retries within their backoff.
+        try {
+          RelayHttp.await("every accepted event delivered", Duration.ofSeconds(60), () -> acceptedUsers.stream()
+              .allMatch(u -> !RelayHttp.deliveredFor(standIn, u).isEmpty()));
+          Thread.sleep(2_000); // would a duplicate follow?
+        } catch (AssertionError timedOut) {
+          // reported below, with the list of what is missing
+        }
+
+        Map<String, Long> perUser = standIn.accepted().stream()
+            .collect(Collectors.groupingBy(StandInUserpilot.Call::subject, TreeMap::new, Collectors.counting()));
+        List<String> lost = acceptedUsers.stream().filter(u -> !perUser.containsKey(u)).toList();
+        Map<String, Long> duplicates = perUser.entrySet().stream().filter(e -> e.getValue() > 1)
+            .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, TreeMap::new));
+        System.out.println("delivered " + perUser.size() + " of " + acceptedUsers.size() + "; lost " + lost
+            + "; duplicates " + duplicates);
+        assertTrue(lost.isEmpty(), "lost: " + lost);
+        // Userpilot accepted nothing before the crash, so no delivery was cut short by it: no duplicate.
+        assertTrue(duplicates.isEmpty(), "duplicates: " + duplicates);
+        standIn.accepted().forEach(c -> assertEquals("/v1/track", c.path()));
+        assertTrue(standIn.violations().isEmpty(), "header problems: " + standIn.violations());
+        String stats = new RelayHttp(second.url).get("/stats").body();
+        System.out.println("after restart: " + stats);
+
+        // One relay per DATA_DIR: a second one on the same folder refuses to start, naming the setting.
+        Map<String, String> intruder = new HashMap<>(env);
+        intruder.put("PORT", Integer.toString(RelayHttp.freePort()));
+        intruder.put("SQS_PORT", Integer.toString(RelayHttp.freePort()));
+        Result refused = run(intruder, work.resolve("intruder.log"));
+        assertEquals(2, refused.code, refused.output);
+        assertTrue(refused.output.contains("DATA_DIR: cannot open the queue store"), refused.output);
+      } finally {
+        // A graceful stop (SIGTERM) ends the process by itself.
+        second.process.destroy();
+        boolean ended = second.process.waitFor(40, TimeUnit.SECONDS);
+        if (!ended) {
+          second.process.destroyForcibly();
+        }
+        assertTrue(ended, "SIGTERM stops the relay; log: " + second.log);
+      }
+    }
+  }
+
+  @Test
+  void checkAndABadSettingExitAsDocumented() throws Exception {
+    try (StandInUserpilot standIn = new StandInUserpilot()) {
+      Map<String, String> env = new HashMap<>();
+      env.put("USERPILOT_ENDPOINT", standIn.endpoint().toString());
+      env.put("USERPILOT_API_KEY", StandInUserpilot.API_KEY);
+      Result ok = run(env, work.resolve("check-ok.log"), "check");
+      assertEquals(0, ok.code, ok.output);
+      assertTrue(ok.output.contains("accepted the API key"), ok.output);
+
+      env.put("USERPILOT_API_KEY", "wrong-key");
+      Result refused = run(env, work.resolve("check-refused.log"), "check");
+      assertEquals(1, refused.code, refused.output);
+      assertTrue(refused.output.contains("HTTP 401"), refused.output);
+      assertFalse(refused.output.contains("wrong-key"), refused.output);
+
+      env.remove("USERPILOT_API_KEY");
+      Result none = run(env, work.resolve("check-none.log"), "check");
+      assertEquals(2, none.code, none.output);
+
+      Map<String, String> bad = Map.of("PORT", "http", "DATA_DIR", work.resolve("unused").toString());
+      Result invalid = run(bad, work.resolve("bad.log"));
+      assertNotEquals(0, invalid.code, invalid.output);
+      assertTrue(invalid.output.contains("PORT: \"http\" is not a whole number"), invalid.output);
+      assertFalse(Files.exists(work.resolve("unused")), "nothing is created before the settings are valid");
+    }
+  }
+
+  /** Posts five track events for new users; returns the users when the relay answered 200. */
+  private static List<String> postBatch(RelayHttp http, String prefix) {
+    StringBuilder body = new StringBuilder("[");
+    List<String> users = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      String user = prefix + "-" + i;
+      users.add(user);
+      body.append(i == 0 ? "" : ",").append("{\"type\":\"track\",\"userId\":\"").append(user)
+          .append("\",\"event\":\"Survived\",\"messageId\":\"").append(user).append("\"}");
+    }
+    body.append(']');
+    RelayHttp.Answer answer = http.postJson(body.toString(), Map.of("Authorization", "Bearer " + TOKEN));
+    return answer.status() == 200 ? users : List.of();
+  }
+
+  record Result(int code, String output) {}
+
+  private static Result run(Map<String, String> env, Path log, String... args) throws Exception {
+    Process process = builder(env, log, args).start();
+    assertTrue(process.waitFor(60, TimeUnit.SECONDS), "ended");
+    return new Result(process.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+  }
+
+  private static ProcessBuilder builder(Map<String, String> env, Path log, String... args) {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", JAR.toAbsolutePath().toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command);
+    // Only what the test sets: no settings leak in from the machine running the build.
+    builder.environment().keySet().removeIf(k -> !k.equals("PATH") && !k.equals("HOME") && !k.equals("LANG"));
+    builder.environment().putAll(env);
+    builder.redirectErrorStream(true);
+    builder.redirectOutput(log.toFile());
+    return builder;
+  }
+
+  /** A relay process, started and ready. */
+  private static final class Relay {
+    final Process process;
+    final URI url;
+    final Path log;
+    final long readyMillis;
+
+    private Relay(Process process, URI url, Path log, long readyMillis) {
+      this.process = process;
+      this.url = url;
+      this.log = log;
+      this.readyMillis = readyMillis;
+    }
+
+    static Relay start(Map<String, String> env, Path log) throws IOException {
+      long started = System.nanoTime();
+      Process process = builder(env, log).start();
+      URI url = URI.create("http://127.0.0.1:" + env.get("PORT"));
+      RelayHttp http = new RelayHttp(url);
+      try {
+        RelayHttp.await("the relay's /health", Duration.ofSeconds(45), () -> {
+          if (!process.isAlive()) {
+            throw new AssertionError("the relay exited: " + read(log));
+          }
+          try {
+            return http.get("/health").status() == 200;
+          } catch (UncheckedIOException notYet) {
+            return false;
+          }
+        });
+      } catch (AssertionError e) {
+        process.destroyForcibly();
+        throw new AssertionError(e.getMessage() + "\n" + read(log), e);
+      }
+      return new Relay(process, url, log, (System.nanoTime() - started) / 1_000_000);
+    }
+  }
+
+  private static String read(Path log) {
+    try {
+      return Files.readString(log, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+}
