@@ -23,7 +23,7 @@ final class JmhScenario {
         .threads(1)
         .warmupIterations(2)
         .warmupTime(TimeValue.seconds(1))
-        .measurementIterations(options.quick ? 2 : 4)
+        .measurementIterations(options.quick ? 2 : 3)
         .measurementTime(TimeValue.seconds(1))
         .shouldFailOnError(true)
         .output(work.resolve("jmh.log").toString())
@@ -41,7 +41,7 @@ final class JmhScenario {
     ObjectNode out = Json.object();
     out.set("events_per_s_per_core", r);
     out.set("error_99_9", errors);
-    out.put("setup", "JMH 1.37, 1 fork, 1 thread, 2 x 1 s warm-up, " + (options.quick ? 2 : 4)
+    out.put("setup", "JMH 1.37, 1 fork, 1 thread, 2 x 1 s warm-up, " + (options.quick ? 2 : 3)
         + " x 1 s measurement; the bench workload's event mix; log in bench/target/bench-work/jmh.log");
     return out;
   }
