@@ -2,10 +2,7 @@ package com.userpilotrelay.segment;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -88,43 +85,60 @@ public final class EventValidator {
    * way JavaScript does). Reports at most {@link #MAX_VALUE_ERRORS} places.
    */
   private static void checkValues(JsonNode event, List<String> errors) {
-    int found = 0;
-    Deque<Map.Entry<String, JsonNode>> pending = new ArrayDeque<>();
-    pending.push(Map.entry("", event));
-    while (!pending.isEmpty() && found < MAX_VALUE_ERRORS) {
-      Map.Entry<String, JsonNode> item = pending.pop();
-      String path = item.getKey();
-      JsonNode node = item.getValue();
-      String problem = null;
-      if (node.isTextual()) {
-        problem = unpairedSurrogate(node.textValue());
-      } else if (node.isNumber() && !fitsAJavaScriptNumber(node)) {
-        problem = shortNumber(node) + " is out of range for a number; send numbers a JavaScript number can hold"
-            + " (about ±1.8e308, and not so small it rounds to 0)";
-      } else if (node.isObject()) {
-        List<Map.Entry<String, JsonNode>> children = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-          Map.Entry<String, JsonNode> field = it.next();
-          String childPath = path.isEmpty() ? printable(field.getKey()) : path + "." + printable(field.getKey());
-          String keyProblem = unpairedSurrogate(field.getKey());
-          if (keyProblem != null && found < MAX_VALUE_ERRORS) {
-            errors.add(childPath + ": the key " + keyProblem);
-            found++;
-          }
-          children.add(Map.entry(childPath, field.getValue()));
-        }
-        for (int i = children.size() - 1; i >= 0; i--) {
-          pending.push(children.get(i));
-        }
-      } else if (node.isArray()) {
-        for (int i = node.size() - 1; i >= 0; i--) {
-          pending.push(Map.entry(path + "[" + i + "]", node.get(i)));
+    checkValue(event, Where.ROOT, errors, new int[1]);
+  }
+
+  /**
+   * Depth first, in document order: an object's key problems, then its values one by one. Recursion is
+   * bounded by the parser's nesting limit (Json.MAX_NESTING_DEPTH). Paths are built only for a problem
+   * found, since nearly every event has none.
+   */
+  private static void checkValue(JsonNode node, Where where, List<String> errors, int[] found) {
+    if (found[0] >= MAX_VALUE_ERRORS) {
+      return;
+    }
+    String problem = null;
+    if (node.isTextual()) {
+      problem = unpairedSurrogate(node.textValue());
+    } else if (node.isNumber() && !fitsAJavaScriptNumber(node)) {
+      problem = shortNumber(node) + " is out of range for a number; send numbers a JavaScript number can hold"
+          + " (about ±1.8e308, and not so small it rounds to 0)";
+    } else if (node.isObject()) {
+      for (Map.Entry<String, JsonNode> field : node.properties()) {
+        String keyProblem = unpairedSurrogate(field.getKey());
+        if (keyProblem != null && found[0] < MAX_VALUE_ERRORS) {
+          errors.add(new Where(where, field.getKey(), -1).path() + ": the key " + keyProblem);
+          found[0]++;
         }
       }
-      if (problem != null) {
-        errors.add((path.isEmpty() ? "event" : path) + ": " + problem);
-        found++;
+      for (Map.Entry<String, JsonNode> field : node.properties()) {
+        checkValue(field.getValue(), new Where(where, field.getKey(), -1), errors, found);
       }
+    } else if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        checkValue(node.get(i), new Where(where, null, i), errors, found);
+      }
+    }
+    if (problem != null) {
+      String path = where.path();
+      errors.add((path.isEmpty() ? "event" : path) + ": " + problem);
+      found[0]++;
+    }
+  }
+
+  /** Where a value stands in the event (a key or an array index under its parent), as text only on demand. */
+  private record Where(Where parent, String key, int index) {
+    static final Where ROOT = new Where(null, null, -1);
+
+    String path() {
+      if (parent == null) {
+        return "";
+      }
+      String up = parent.path();
+      if (key != null) {
+        return up.isEmpty() ? printable(key) : up + "." + printable(key);
+      }
+      return up + "[" + index + "]";
     }
   }
 
