@@ -28,7 +28,7 @@ final class ColdStartScenario {
   private ColdStartScenario() {}
 
   static ObjectNode run(Bench.Options options, Path repo, Path work, Path probeJar, Path localJar) throws Exception {
-    int runs = options.quick ? 3 : 7;
+    int runs = options.quick ? 3 : 5;
     FunctionZip ingest = FunctionZip.unpack(repo, "ingest", work);
     String cp = ingest.classPathWith(probeJar);
     Path jsa = work.resolve("ingest-appcds.jsa");
@@ -46,36 +46,52 @@ final class ColdStartScenario {
       ingestOnce(training, env, sqs, "cold-training");
       boolean archived = Files.isRegularFile(jsa);
 
-      Map<String, List<String>> variants = new LinkedHashMap<>();
-      variants.put("default", List.of());
-      variants.put("c1", List.of("-XX:TieredStopAtLevel=1"));
+      Map<String, Variant> variants = new LinkedHashMap<>();
+      variants.put("default", new Variant(List.of(), "none"));
+      variants.put("c1", new Variant(List.of("-XX:TieredStopAtLevel=1"), "none"));
       if (archived) {
-        variants.put("appcds", List.of("-XX:SharedArchiveFile=" + jsa, "-Xshare:on"));
-        variants.put("appcds_c1", List.of("-XX:SharedArchiveFile=" + jsa, "-Xshare:on", "-XX:TieredStopAtLevel=1"));
+        variants.put("appcds", new Variant(List.of("-XX:SharedArchiveFile=" + jsa, "-Xshare:on"), "none"));
+        variants.put("appcds_c1", new Variant(List.of("-XX:SharedArchiveFile=" + jsa, "-Xshare:on",
+            "-XX:TieredStopAtLevel=1"), "none"));
       }
+      variants.put("primed", new Variant(List.of(), "handler"));
+      variants.put("primed_sdk", new Variant(List.of(), "sdk"));
       List<String> names = new ArrayList<>();
       names.add("hello");
       names.addAll(variants.keySet());
       Map<String, List<Double>> times = new LinkedHashMap<>();
-      names.forEach(n -> times.put(n, new ArrayList<>()));
+      Map<String, List<Double>> inits = new LinkedHashMap<>();
+      Map<String, List<Double>> requests = new LinkedHashMap<>();
+      names.forEach(n -> {
+        times.put(n, new ArrayList<>());
+        inits.put(n, new ArrayList<>());
+        requests.put(n, new ArrayList<>());
+      });
 
       // One untimed round first (page cache, and -Xshare:on proves the archive maps), then the timed ones,
       // each round starting at a different variant so none always runs first.
       for (int round = -1; round < runs; round++) {
         for (int k = 0; k < names.size(); k++) {
           String name = names.get(Math.floorMod(k + round, names.size()));
-          double ms;
           if (name.equals("hello")) {
-            ms = hello(probeJar);
-          } else {
-            List<String> command = new ArrayList<>(List.of(Child.javaBin()));
-            command.addAll(Functions.LAMBDA_FLAGS);
-            command.addAll(variants.get(name));
-            command.addAll(List.of("-cp", cp, "com.userpilotrelay.bench.probe.IngestProbe", "-"));
-            ms = ingestOnce(command, env, sqs, "cold-" + name + "-" + round);
+            double ms = hello(probeJar);
+            if (round >= 0) {
+              times.get(name).add(ms);
+            }
+            continue;
           }
+          Variant v = variants.get(name);
+          List<String> command = new ArrayList<>(List.of(Child.javaBin()));
+          command.addAll(Functions.LAMBDA_FLAGS);
+          command.addAll(v.flags());
+          command.addAll(List.of("-cp", cp, "com.userpilotrelay.bench.probe.IngestProbe", "-"));
+          Map<String, String> variantEnv = new java.util.HashMap<>(env);
+          variantEnv.put("BENCH_PRIME", v.prime());
+          Cold cold = ingestOnce(command, variantEnv, sqs, "cold-" + name + "-" + round);
           if (round >= 0) {
-            times.get(name).add(ms);
+            times.get(name).add(cold.totalMs());
+            inits.get(name).add(cold.initMs());
+            requests.get(name).add(cold.firstRequestMs());
           }
         }
       }
@@ -83,6 +99,7 @@ final class ColdStartScenario {
       double hello = Stats.median(times.get("hello"));
       ObjectNode ratios = Json.object();
       ObjectNode medians = Json.object();
+      ObjectNode phases = Json.object();
       ObjectNode all = Json.object();
       for (String name : names) {
         double median = Stats.median(times.get(name));
@@ -90,6 +107,10 @@ final class ColdStartScenario {
         all.set(name, Json.MAPPER.valueToTree(times.get(name).stream().map(v -> Stats.round(v, 1)).toList()));
         if (!name.equals("hello")) {
           ratios.put(name, Stats.round(median / hello, 2));
+          ObjectNode p = phases.putObject(name);
+          p.put("init_ms", Stats.round(Stats.median(inits.get(name)), 1));
+          p.put("first_request_ms", Stats.round(Stats.median(requests.get(name)), 1));
+          p.put("jvm_boot_ms", Stats.round(median - Stats.median(inits.get(name)) - Stats.median(requests.get(name)), 1));
         }
       }
       r.put("runs", runs);
@@ -99,6 +120,12 @@ final class ColdStartScenario {
           + " request answered 200 (event found in the queue afterwards); hello = a JVM printing one line");
       r.set("median_ms", medians);
       r.set("ratio", ratios);
+      r.set("phases", phases);
+      r.put("phases_note", "jvm_boot = fork to main (JVM start, loading the probe); init = new IngestHandler() (Jackson,"
+          + " settings, SQS client) plus any priming; first_request = handleRequest of the first event (SDK's first call)."
+          + " primed/primed_sdk show what SnapStart priming moves out of the first request: with SnapStart, init"
+          + " and priming run before the snapshot, so a restored container pays restore (not measurable here)"
+          + " plus first_request");
       r.set("all_ms", all);
     }
     if (localJar != null && Files.isRegularFile(localJar)) {
@@ -120,16 +147,23 @@ final class ColdStartScenario {
     }
   }
 
+  record Variant(List<String> flags, String prime) {}
+
+  /** Fork to answer, and the probe's own split: construction (and priming) and the first request. */
+  record Cold(double totalMs, double initMs, double firstRequestMs) {}
+
   /** Runs one ingest probe; returns the milliseconds from fork to the answer, after checking the event is queued. */
-  static double ingestOnce(List<String> command, Map<String, String> env, EmbeddedSqs sqs, String messageId) {
+  static Cold ingestOnce(List<String> command, Map<String, String> env, EmbeddedSqs sqs, String messageId) {
     Map<String, String> childEnv = new java.util.HashMap<>(env);
     childEnv.put("BENCH_MESSAGE_ID", messageId);
     Child.Line answer;
+    String[] phases;
     try (Child child = Child.start(command, childEnv, null)) {
       answer = child.await(line -> line.startsWith("ANSWER "), 60_000);
       if (!answer.text().startsWith("ANSWER 200 ")) {
         throw new IllegalStateException("cold ingest answered: " + answer.text() + "; " + child.describe());
       }
+      phases = child.await(line -> line.startsWith("PHASES "), 60_000).text().split(" ");
       int exit = child.waitFor(60_000);
       if (exit != 0) {
         throw new IllegalStateException("the ingest probe exited with " + exit + "; " + child.describe());
@@ -141,7 +175,7 @@ final class ColdStartScenario {
     if (!found) {
       throw new IllegalStateException("the cold ingest answered 200 but " + messageId + " is not in the queue");
     }
-    return answer.millis();
+    return new Cold(answer.millis(), Double.parseDouble(phases[1]), Double.parseDouble(phases[2]));
   }
 
   /** The local runner as a user starts it (java -jar, default JVM flags): fork -> ready banner -> first answer. */

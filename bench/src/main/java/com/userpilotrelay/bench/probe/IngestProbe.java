@@ -15,7 +15,10 @@ import java.util.Map;
  * and "MEMORY hwmKib rssKib" at the end.
  *
  * <pre>IngestProbe [bodyFile|-] [repeat]</pre>
- * With "-" it sends one track event whose messageId is BENCH_MESSAGE_ID.
+ * With "-" it sends one track event whose messageId is BENCH_MESSAGE_ID. BENCH_PRIME=handler runs the
+ * handler's own SnapStart priming (beforeCheckpoint) after construction; BENCH_PRIME=sdk also sends one
+ * empty SendMessageBatch (refused by SQS, nothing enqueued) through a client built the same way, which
+ * loads and links the SDK's request path. "PHASES initMs firstRequestMs" follows the first answer.
  */
 public final class IngestProbe {
   private IngestProbe() {}
@@ -25,7 +28,20 @@ public final class IngestProbe {
         : "{\"type\":\"track\",\"userId\":\"cold-user\",\"event\":\"Cold Start\",\"messageId\":\""
             + System.getenv("BENCH_MESSAGE_ID") + "\",\"properties\":{\"n\":1}}";
     int repeat = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+    long mainStarted = System.nanoTime();
     IngestHandler handler = new IngestHandler();
+    String prime = System.getenv().getOrDefault("BENCH_PRIME", "none");
+    if (!"none".equals(prime)) {
+      handler.beforeCheckpoint(null);
+    }
+    if ("sdk".equals(prime)) {
+      try (var sqs = com.userpilotrelay.queue.SqsClients.aws()) {
+        sqs.sendMessageBatch(b -> b.queueUrl(System.getenv("EVENTS_QUEUE_URL")).entries(java.util.List.of()));
+      } catch (RuntimeException refused) {
+        // expected: an empty batch is refused
+      }
+    }
+    long initialized = System.nanoTime();
     Map<String, String> headers = Map.of("content-type", "application/json",
         "authorization", "Bearer " + System.getenv("INGEST_TOKEN"));
     for (int i = 0; i < repeat; i++) {
@@ -34,9 +50,14 @@ public final class IngestProbe {
           .withHeaders(headers).withBody(body).withIsBase64Encoded(false).build();
       APIGatewayV2HTTPResponse response = handler.handleRequest(event, null);
       String answer = response.getBody();
+      long answered = System.nanoTime();
       System.out.println("ANSWER " + response.getStatusCode() + " "
           + (answer.length() > 200 ? answer.substring(0, 200) : answer));
       System.out.flush();
+      if (i == 0) {
+        System.out.println("PHASES " + (initialized - mainStarted) / 1_000_000.0 + " " + (answered - initialized) / 1_000_000.0);
+        System.out.flush();
+      }
     }
     System.out.println("MEMORY " + ProcStatus.vmHwmKib() + " " + ProcStatus.vmRssKib());
     System.out.flush();
