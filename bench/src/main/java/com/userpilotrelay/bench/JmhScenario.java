@@ -5,6 +5,7 @@ import com.userpilotrelay.bench.jmh.PerEventBenchmarks;
 import com.userpilotrelay.json.Json;
 import java.nio.file.Path;
 import java.util.Collection;
+import java.util.List;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
@@ -23,25 +24,25 @@ final class JmhScenario {
         .threads(1)
         .warmupIterations(2)
         .warmupTime(TimeValue.seconds(1))
-        .measurementIterations(options.quick ? 2 : 3)
+        .measurementIterations(options.quick ? 2 : 5)
         .measurementTime(TimeValue.seconds(1))
         .shouldFailOnError(true)
         .output(work.resolve("jmh.log").toString())
         .build();
     Collection<RunResult> results = new Runner(jmh).run();
     ObjectNode r = Json.object();
-    ObjectNode errors = Json.object();
+    ObjectNode ranges = Json.object();
     for (RunResult result : results) {
       String benchmark = result.getParams().getBenchmark();
       String name = benchmark.substring(benchmark.lastIndexOf('.') + 1);
       r.put(name, Math.round(result.getPrimaryResult().getScore()));
-      double error = result.getPrimaryResult().getScoreError();
-      errors.put(name, Double.isNaN(error) ? 0 : Math.round(error));
+      var statistics = result.getPrimaryResult().getStatistics();
+      ranges.set(name, Json.MAPPER.valueToTree(List.of(Math.round(statistics.getMin()), Math.round(statistics.getMax()))));
     }
     ObjectNode out = Json.object();
     out.set("events_per_s_per_core", r);
-    out.set("error_99_9", errors);
-    out.put("setup", "JMH 1.37, 1 fork, 1 thread, 2 x 1 s warm-up, " + (options.quick ? 2 : 3)
+    out.set("min_max_of_iterations", ranges);
+    out.put("setup", "JMH 1.37, 1 fork, 1 thread, 2 x 1 s warm-up, " + (options.quick ? 2 : 5)
         + " x 1 s measurement; the bench workload's event mix; log in bench/target/bench-work/jmh.log");
     return out;
   }
