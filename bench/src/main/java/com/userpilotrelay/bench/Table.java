@@ -13,8 +13,8 @@ final class Table {
     JsonNode m = r.path("machine");
     b.append(String.format(Locale.ROOT, "machine: %s cores, %s, %s GiB; %s%n", m.path("nproc").asText(),
         m.path("cpu_model").asText(), m.path("memory_gib").asText(), m.path("jdk").asText()));
-    b.append(String.format(Locale.ROOT, "%-44s %14s  %-10s %s%n", "figure", "value", "goal", ""));
-    b.append("-".repeat(80)).append('\n');
+    b.append(String.format(Locale.ROOT, "%-54s %14s  %-10s %s%n", "figure", "value", "goal", ""));
+    b.append("-".repeat(92)).append('\n');
     JsonNode goals = r.path("goals");
     JsonNode d = r.path("details");
     row(b, goals, "ingest_batch_2500_ms", r.path("ingest_batch_2500_ms"), "ms");
@@ -39,6 +39,13 @@ final class Table {
       row(b, goals, "cold_start_ratio." + e.getKey() + " (" + ms + " ms)", e.getValue(), "x", "cold_start_ratio." + e.getKey());
     }
     row(b, goals, "  hello-world JVM", d.path("cold").path("median_ms").path("hello"), "ms");
+    JsonNode phases = d.path("cold").path("phases");
+    if (phases.has("default")) {
+      row(b, goals, "  default: JVM boot / init / 1st request", text(phases.path("default").path("jvm_boot_ms").asText() + " / "
+          + phases.path("default").path("init_ms").asText() + " / " + phases.path("default").path("first_request_ms").asText() + " ms"), "");
+      row(b, goals, "  1st request after priming: handler / +SDK", text(phases.path("primed").path("first_request_ms").asText()
+          + " / " + phases.path("primed_sdk").path("first_request_ms").asText() + " ms"), "");
+    }
     row(b, goals, "artifact_mib.ingest", r.path("artifact_mib").path("ingest"), "MiB");
     row(b, goals, "artifact_mib.dispatch", r.path("artifact_mib").path("dispatch"), "MiB");
     row(b, goals, "peak_rss_mib.ingest_2500_events", r.path("peak_rss_mib").path("ingest_2500_events"), "MiB");
@@ -68,9 +75,9 @@ final class Table {
     String goal = g.path("goal").asText("");
     String status = g.isMissingNode() ? "" : g.path("met").asBoolean() ? "met" : "MISSED by " + g.path("missed_by").asText();
     if (!value.isNumber() && v.length() > 14) {
-      b.append(String.format(Locale.ROOT, "%-44s %s%n", name, v));
+      b.append(String.format(Locale.ROOT, "%-54s %s%n", name, v));
       return;
     }
-    b.append(String.format(Locale.ROOT, "%-44s %14s  %-10s %s%n", name, v + (unit.isEmpty() ? "" : " " + unit), goal, status));
+    b.append(String.format(Locale.ROOT, "%-54s %14s  %-10s %s%n", name, v + (unit.isEmpty() ? "" : " " + unit), goal, status));
   }
 }
