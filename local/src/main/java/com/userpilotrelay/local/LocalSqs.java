@@ -248,11 +248,7 @@ final class LocalSqs implements AutoCloseable {
 
   /** Approximate number of messages (visible, in flight and delayed), as SQS reports it. */
   int depth(String url) {
-    Map<QueueAttributeName, String> attributes = client.getQueueAttributes(b -> b.queueUrl(url).attributeNames(
-        QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
-        QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE,
-        QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED)).attributes();
-    return attributes.values().stream().mapToInt(Integer::parseInt).sum();
+    return SqsClients.depth(client, url);
   }
 
   /** Unbinds the port, stops the actors, then closes the H2 file. */

@@ -1,5 +1,6 @@
 package com.userpilotrelay.auth;
 
+import com.userpilotrelay.http.HttpText;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -76,20 +77,20 @@ public final class RequestAuthenticator {
       return false;
     }
     String expected = HexFormat.of().formatHex(hmacSha1(sharedSecret, signedBytes));
-    return comparison.same(sha256(expected), sha256(stripOws(header)));
+    return comparison.same(sha256(expected), sha256(HttpText.stripOws(header)));
   }
 
   private boolean tokenMatches(String header) {
     if (header == null || header.length() > MAX_HEADER_CHARS) {
       return false;
     }
-    String value = stripOws(header);
+    String value = HttpText.stripOws(header);
     int space = value.indexOf(' ');
     if (space < 0) {
       return false;
     }
     String scheme = value.substring(0, space);
-    String credentials = stripOws(value.substring(space + 1));
+    String credentials = HttpText.stripOws(value.substring(space + 1));
     if (scheme.equalsIgnoreCase("Bearer")) {
       return comparison.same(tokenDigest, sha256(credentials));
     }
@@ -115,22 +116,6 @@ public final class RequestAuthenticator {
     return false;
   }
 
-  /**
-   * Drops HTTP's optional whitespace (spaces and tabs, RFC 9110) around a value. Not {@link String#trim()},
-   * which also drops NUL, CR, LF and every other control character: a token followed by a NUL, or a
-   * signature followed by CRLF junk, is not a clean credential and is refused.
-   */
-  static String stripOws(String value) {
-    int start = 0;
-    int end = value.length();
-    while (start < end && (value.charAt(start) == ' ' || value.charAt(start) == '\t')) {
-      start++;
-    }
-    while (end > start && (value.charAt(end - 1) == ' ' || value.charAt(end - 1) == '\t')) {
-      end--;
-    }
-    return value.substring(start, end);
-  }
 
   /** Lowercase hex HMAC-SHA1, as Segment computes {@code X-Signature}. */
   public static String sign(String secret, byte[] message) {

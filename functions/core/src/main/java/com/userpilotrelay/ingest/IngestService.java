@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.userpilotrelay.auth.RequestAuthenticator;
+import com.userpilotrelay.http.HttpText;
 import com.userpilotrelay.json.Json;
 import com.userpilotrelay.observe.Log;
 import com.userpilotrelay.queue.EventQueue;
@@ -235,35 +236,19 @@ public final class IngestService {
       return false;
     }
     String[] parts = contentType.split(";");
-    if (!ows(parts[0]).toLowerCase(Locale.ROOT).equals("application/json")) {
+    if (!HttpText.stripOws(parts[0]).toLowerCase(Locale.ROOT).equals("application/json")) {
       return false;
     }
     for (int i = 1; i < parts.length; i++) {
       String[] param = parts[i].split("=", 2);
-      if (ows(param[0]).equalsIgnoreCase("charset")) {
-        String charset = param.length > 1 ? ows(param[1]).replace("\"", "") : "";
+      if (HttpText.stripOws(param[0]).equalsIgnoreCase("charset")) {
+        String charset = param.length > 1 ? HttpText.stripOws(param[1]).replace("\"", "") : "";
         if (!charset.equalsIgnoreCase("utf-8") && !charset.equalsIgnoreCase("utf8")) {
           return false;
         }
       }
     }
     return true;
-  }
-
-  /**
-   * Drops spaces and tabs (HTTP's optional whitespace) around a header part. Not {@code trim()}, which
-   * also drops control characters: "application/json\\0" is not application/json.
-   */
-  private static String ows(String value) {
-    int start = 0;
-    int end = value.length();
-    while (start < end && (value.charAt(start) == ' ' || value.charAt(start) == '\t')) {
-      start++;
-    }
-    while (end > start && (value.charAt(end - 1) == ' ' || value.charAt(end - 1) == '\t')) {
-      end--;
-    }
-    return value.substring(start, end);
   }
 
   private static IngestResponse error(int status, String message) {

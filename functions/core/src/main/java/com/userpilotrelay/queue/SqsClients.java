@@ -27,6 +27,17 @@ public final class SqsClients {
         .build();
   }
 
+  /** Approximate number of messages on a queue (visible, in flight and delayed), as SQS reports it. */
+  public static int depth(SqsClient sqs, String queueUrl) {
+    java.util.Map<software.amazon.awssdk.services.sqs.model.QueueAttributeName, String> attributes =
+        sqs.getQueueAttributes(b -> b.queueUrl(queueUrl).attributeNames(
+            software.amazon.awssdk.services.sqs.model.QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+            software.amazon.awssdk.services.sqs.model.QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE,
+            software.amazon.awssdk.services.sqs.model.QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED))
+        .attributes();
+    return attributes.values().stream().mapToInt(Integer::parseInt).sum();
+  }
+
   private static software.amazon.awssdk.http.SdkHttpClient http() {
     return UrlConnectionHttpClient.builder()
         .connectionTimeout(Duration.ofSeconds(2))

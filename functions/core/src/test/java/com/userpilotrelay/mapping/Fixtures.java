@@ -53,14 +53,6 @@ final class Fixtures {
    * Tests over a ../shared folder; without it, one test that is skipped with SharedFixtures'
    * message (an aborted factory would vanish from the report instead of showing as skipped).
    */
-  static Stream<DynamicTest> overShared(String child, Function<Path, Stream<DynamicTest>> tests) {
-    boolean present = SharedFixtures.sharedDir().map(d -> Files.exists(d.resolve(child))).orElse(false);
-    if (present) {
-      return tests.apply(SharedFixtures.require(child));
-    }
-    return Stream.of(DynamicTest.dynamicTest("../shared/" + child, () -> SharedFixtures.require(child)));
-  }
-
   static Path resource(String name) {
     try {
       return Path.of(Fixtures.class.getResource("/mapping/" + name).toURI());

@@ -27,7 +27,7 @@ class PresetsFileTest {
 
   @TestFactory
   Stream<DynamicTest> sameResultsForEverySharedVector() {
-    return Fixtures.overShared("vectors", dir -> sameResults(events(dir)));
+    return SharedFixtures.dynamicTests("vectors", dir -> sameResults(events(dir)));
   }
 
   @TestFactory

@@ -1,6 +1,7 @@
 package com.userpilotrelay.mapping;
 
 
+import com.userpilotrelay.testing.SharedFixtures;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,7 +18,7 @@ class VectorsTest {
 
   @TestFactory
   Stream<DynamicTest> sharedVectorsThroughPresets() {
-    return Fixtures.overShared("vectors", VectorsTest::vectorTests);
+    return SharedFixtures.dynamicTests("vectors", VectorsTest::vectorTests);
   }
 
   @TestFactory
@@ -27,7 +28,7 @@ class VectorsTest {
 
   @TestFactory
   Stream<DynamicTest> sharedMappingVectors() {
-    return Fixtures.overShared("mapping-vectors", VectorsTest::mappingVectorTests);
+    return SharedFixtures.dynamicTests("mapping-vectors", VectorsTest::mappingVectorTests);
   }
 
   @TestFactory

@@ -85,11 +85,7 @@ public final class EmbeddedSqs implements AutoCloseable {
   }
 
   public int depth(String url) {
-    Map<QueueAttributeName, String> attributes = client.getQueueAttributes(b -> b.queueUrl(url).attributeNames(
-        QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
-        QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE,
-        QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED)).attributes();
-    return attributes.values().stream().mapToInt(Integer::parseInt).sum();
+    return SqsClients.depth(client, url);
   }
 
   @Override

@@ -20,10 +20,13 @@ import org.junit.jupiter.api.TestFactory;
 /** The shared user-mappings cases, end to end: mappings file → real handlers → stand-in Userpilot. */
 class MappingVectorsEndToEndTest {
   @TestFactory
-  Stream<DynamicTest> sharedMappingCases() throws IOException {
-    Path dir = SharedFixtures.require("mapping-vectors");
+  Stream<DynamicTest> sharedMappingCases() {
+    return SharedFixtures.dynamicTests("mapping-vectors", MappingVectorsEndToEndTest::cases);
+  }
+
+  private static Stream<DynamicTest> cases(Path dir) {
     Mappings mappings = Mappings.load(dir.resolve("mappings.json"));
-    JsonNode cases = Json.MAPPER.readTree(Files.readAllBytes(dir.resolve("cases.json")));
+    JsonNode cases = Json.parse(readAll(dir.resolve("cases.json")));
     Pipeline pipeline = new Pipeline(mappings, Map.of());
     List<DynamicTest> tests = new ArrayList<>();
     int n = 0;
@@ -43,5 +46,13 @@ class MappingVectorsEndToEndTest {
       }));
     }
     return Stream.concat(tests.stream(), Stream.of(DynamicTest.dynamicTest("close", pipeline::close)));
+  }
+
+  private static byte[] readAll(Path file) {
+    try {
+      return Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 }

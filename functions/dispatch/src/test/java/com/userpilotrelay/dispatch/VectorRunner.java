@@ -22,10 +22,12 @@ import software.amazon.awssdk.services.sqs.model.Message;
 final class VectorRunner {
   private VectorRunner() {}
 
-  static Stream<DynamicTest> tests(Pipeline pipeline, Path dir) throws IOException {
+  static Stream<DynamicTest> tests(Pipeline pipeline, Path dir) {
     List<Path> files;
     try (Stream<Path> list = Files.list(dir)) {
       files = list.filter(p -> p.toString().endsWith(".json")).sorted().toList();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
     assertFalse(files.isEmpty(), "no vectors in " + dir);
     return files.stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> run(pipeline, file)));

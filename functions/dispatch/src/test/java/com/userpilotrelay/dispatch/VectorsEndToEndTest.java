@@ -28,8 +28,8 @@ class VectorsEndToEndTest {
   }
 
   @TestFactory
-  Stream<DynamicTest> sharedVectors() throws IOException {
-    return VectorRunner.tests(pipeline, SharedFixtures.require("vectors"));
+  Stream<DynamicTest> sharedVectors() {
+    return SharedFixtures.dynamicTests("vectors", dir -> VectorRunner.tests(pipeline, dir));
   }
 
   @TestFactory
