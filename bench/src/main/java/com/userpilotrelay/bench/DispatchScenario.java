@@ -31,7 +31,7 @@ final class DispatchScenario {
   static ObjectNode run(Bench.Options options) {
     int rounds = options.quick ? 2 : 3;
     int dispatcherEvents = options.quick ? 200 : 600;
-    int naiveEvents = options.quick ? 40 : 100;
+    int naiveEvents = options.quick ? 40 : 60;
     // Users round robin: any 10 consecutive events belong to 10 different users (and group events to
     // 10 different companies), and each user's events stay in order across batches.
     int users = 200;
