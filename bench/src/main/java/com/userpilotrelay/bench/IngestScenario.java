@@ -104,7 +104,7 @@ final class IngestScenario {
 
   /** IngestService as IngestSetup builds it (16 concurrent SendMessageBatch calls), in-memory ElasticMQ. */
   static ObjectNode inProcess(Bench.Options options) throws Exception {
-    int warmup = options.quick ? 2 : 3;
+    int warmup = options.quick ? 2 : 5;
     int runs = options.quick ? 3 : 7;
     try (EmbeddedSqs sqs = new EmbeddedSqs()) {
       Env env = Env.of(Map.of("EVENTS_QUEUE_URL", sqs.queueUrl(), "DEAD_LETTER_QUEUE_URL", sqs.deadLetterUrl(),
@@ -150,7 +150,7 @@ final class IngestScenario {
 
   /** The local runner as a user starts it; requests over HTTP; ElasticMQ persists to H2 under DATA_DIR. */
   static ObjectNode localRunner(Bench.Options options, Path jar, Path work) throws Exception {
-    int warmup = options.quick ? 2 : 3;
+    int warmup = options.quick ? 2 : 5;
     int runs = options.quick ? 3 : 7;
     Path data = Files.createTempDirectory(work, "ingest-data");
     int port = Child.freePort();
