@@ -70,7 +70,7 @@ final class Table {
       return;
     }
     String v = value.isNumber() ? (value.isIntegralNumber() ? String.format(Locale.ROOT, "%,d", value.asLong())
-        : String.valueOf(value.asDouble())) : value.asText();
+        : java.math.BigDecimal.valueOf(value.asDouble()).toPlainString()) : value.asText();
     JsonNode g = goals.path(goalKey);
     String goal = g.path("goal").asText("");
     String status = g.isMissingNode() ? "" : g.path("met").asBoolean() ? "met" : "MISSED by " + g.path("missed_by").asText();
