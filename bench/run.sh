@@ -28,7 +28,14 @@ if [ "$build" = 1 ]; then
     modules=bench,local
   fi
   echo "bench: building $modules and what they need (./mvnw -pl $modules -am package -DskipTests) ..."
-  ./mvnw -B -ntp -q -pl "$modules" -am package -DskipTests
+  log=$(mktemp)
+  if ! ./mvnw -B -ntp -q -pl "$modules" -am package -DskipTests >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    echo "bench: the build failed" >&2
+    exit 1
+  fi
+  rm -f "$log"
 fi
 built=$(date +%s)
 
