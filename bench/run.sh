@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds what the benchmarks need and runs every scenario; prints a table and writes
 # bench/results/latest.json. Usage: bench/run.sh [--quick] [--no-build] [--only=a,b,...]
-# (scenarios: artifacts ingest dispatch ratelimit cold memory jmh). See bench/README.md.
+# (scenarios: artifacts ingest dispatch ratelimit cold memory jmh). See README.md, "Performance".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)

@@ -68,6 +68,15 @@ final class HttpFront {
     this.routes = routes;
   }
 
+  static {
+    // The JDK server writes headers and body separately; without TCP_NODELAY, Nagle's algorithm holds the
+    // body until the client's delayed ACK: about 40 ms added to every answer (measured in bench/). The
+    // property is read once, when the JDK's server classes load, so it is set before any server starts.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
   static HttpFront start(int port, IngestHandler ingest, RelayStats stats, Routes routes) {
     HttpServer server;
     try {

@@ -24,7 +24,7 @@ public final class DispatchSetup {
   /**
    * Users delivered in parallel within one batch: as many as a batch holds (the event source's BatchSize
    * is 10), so no user in a batch waits for another's answer — with 8, a batch of 10 users took two
-   * Userpilot round trips instead of one (bench/README.md). The pacer, not this, bounds the rate.
+   * Userpilot round trips instead of one (README.md, "Performance"). The pacer, not this, bounds the rate.
    */
   static final int PARALLEL_USERS = 10;
 
