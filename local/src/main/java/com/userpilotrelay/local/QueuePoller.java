@@ -1,12 +1,11 @@
 package com.userpilotrelay.local;
 
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
-import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.userpilotrelay.dispatch.DispatchHandler;
+import com.userpilotrelay.dispatch.SqsEvents;
 import com.userpilotrelay.observe.Log;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +15,6 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.Message;
-import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 
 /**
@@ -108,7 +106,7 @@ final class QueuePoller {
   void invoke(List<Message> messages) {
     SQSBatchResponse response;
     try {
-      response = handler.handleRequest(toEvent(messages), new LocalContext("dispatch", invocationBudget));
+      response = handler.handleRequest(SqsEvents.of(messages, queueArn, "elasticmq"), new LocalContext("dispatch", invocationBudget));
     } catch (RuntimeException | LinkageError e) {
       Log.error("poller: the dispatch handler failed; the batch stays in the queue",
           Map.of("error", e.getClass().getName(), "messages", messages.size()));
@@ -149,42 +147,6 @@ final class QueuePoller {
       Log.warn("poller: could not delete finished messages; they will be dispatched again",
           Map.of("count", done.size(), "error", String.valueOf(e.getMessage())));
     }
-  }
-
-  /** The SQS event Lambda would deliver for these messages. */
-  SQSEvent toEvent(List<Message> messages) {
-    List<SQSEvent.SQSMessage> records = new ArrayList<>(messages.size());
-    for (Message m : messages) {
-      SQSEvent.SQSMessage record = new SQSEvent.SQSMessage();
-      record.setMessageId(m.messageId());
-      record.setReceiptHandle(m.receiptHandle());
-      record.setBody(m.body());
-      record.setMd5OfBody(m.md5OfBody());
-      record.setMd5OfMessageAttributes(m.md5OfMessageAttributes());
-      record.setEventSource("aws:sqs");
-      record.setEventSourceArn(queueArn);
-      record.setAwsRegion("elasticmq");
-      Map<String, String> attributes = new HashMap<>();
-      m.attributesAsStrings().forEach(attributes::put);
-      record.setAttributes(attributes);
-      Map<String, SQSEvent.MessageAttribute> messageAttributes = new HashMap<>();
-      m.messageAttributes().forEach((name, value) -> messageAttributes.put(name, attribute(value)));
-      record.setMessageAttributes(messageAttributes);
-      records.add(record);
-    }
-    SQSEvent event = new SQSEvent();
-    event.setRecords(records);
-    return event;
-  }
-
-  private static SQSEvent.MessageAttribute attribute(MessageAttributeValue value) {
-    SQSEvent.MessageAttribute attribute = new SQSEvent.MessageAttribute();
-    attribute.setDataType(value.dataType());
-    attribute.setStringValue(value.stringValue());
-    if (value.binaryValue() != null) {
-      attribute.setBinaryValue(value.binaryValue().asByteBuffer());
-    }
-    return attribute;
   }
 
   private static void sleep(long millis) {

@@ -16,7 +16,6 @@ import com.userpilotrelay.queue.SqsEventQueue;
 import com.userpilotrelay.testing.EmbeddedSqs;
 import com.userpilotrelay.testing.StandInUserpilot;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -117,29 +116,7 @@ final class Pipeline implements AutoCloseable {
   }
 
   static SQSEvent toEvent(List<Message> messages) {
-    List<SQSEvent.SQSMessage> records = new ArrayList<>();
-    for (Message m : messages) {
-      SQSEvent.SQSMessage record = new SQSEvent.SQSMessage();
-      record.setMessageId(m.messageId());
-      record.setReceiptHandle(m.receiptHandle());
-      record.setBody(m.body());
-      record.setEventSource("aws:sqs");
-      Map<String, String> attributes = new HashMap<>();
-      m.attributes().forEach((k, v) -> attributes.put(k.toString(), v));
-      record.setAttributes(attributes);
-      Map<String, SQSEvent.MessageAttribute> messageAttributes = new HashMap<>();
-      m.messageAttributes().forEach((k, v) -> {
-        SQSEvent.MessageAttribute a = new SQSEvent.MessageAttribute();
-        a.setDataType(v.dataType());
-        a.setStringValue(v.stringValue());
-        messageAttributes.put(k, a);
-      });
-      record.setMessageAttributes(messageAttributes);
-      records.add(record);
-    }
-    SQSEvent event = new SQSEvent();
-    event.setRecords(records);
-    return event;
+    return SqsEvents.of(messages, null, null);
   }
 
   @Override
