@@ -23,7 +23,7 @@ import java.util.Map;
 /**
  * The three body shapes Segment sends — one event, a JSON array of events, or the HTTP API's
  * {@code {"batch": [...]}} — read in one streaming pass that also records where each event stands in
- * the raw bytes (for the signature and the per-event size limit).
+ * the raw bytes (for the per-event size limit; the signed bytes are found by {@link #signedBytesOf}).
  */
 public final class SegmentBody {
   /** The shape a body arrived in. */
@@ -40,12 +40,10 @@ public final class SegmentBody {
 
   private final Shape shape;
   private final List<RawEvent> events;
-  private final byte[] signedBytes;
 
-  private SegmentBody(Shape shape, List<RawEvent> events, byte[] signedBytes) {
+  private SegmentBody(Shape shape, List<RawEvent> events) {
     this.shape = shape;
     this.events = events;
-    this.signedBytes = signedBytes;
   }
 
   public Shape shape() {
@@ -56,10 +54,6 @@ public final class SegmentBody {
     return events;
   }
 
-  /** The bytes Segment signs: the whole body, or for an array body the first element as it stands. */
-  public byte[] signedBytes() {
-    return signedBytes;
-  }
 
   /**
    * The bytes an {@code X-Signature} covers, found without reading the whole body: for an array, the
@@ -148,7 +142,7 @@ public final class SegmentBody {
       JsonToken first = parser.nextToken();
       SegmentBody result;
       if (first == JsonToken.START_ARRAY) {
-        result = readArray(parser, body);
+        result = readArray(parser);
       } else if (first == JsonToken.START_OBJECT) {
         result = readObject(parser, body);
       } else {
@@ -215,9 +209,8 @@ public final class SegmentBody {
     }
   }
 
-  private static SegmentBody readArray(JsonParser parser, byte[] body) throws IOException, BodyException {
+  private static SegmentBody readArray(JsonParser parser) throws IOException, BodyException {
     List<RawEvent> events = new ArrayList<>();
-    byte[] signed = body;
     while (parser.nextToken() != JsonToken.END_ARRAY) {
       if (parser.currentToken() == null) {
         throw new BodyException("body: the array is not closed; the JSON ends early", false);
@@ -228,19 +221,16 @@ public final class SegmentBody {
       int start = (int) parser.currentTokenLocation().getByteOffset();
       JsonNode node = parser.readValueAsTree();
       int end = (int) parser.currentLocation().getByteOffset();
-      if (events.isEmpty()) {
-        signed = Arrays.copyOfRange(body, start, end);
-      }
       events.add(new RawEvent(events.size(), node, end - start));
     }
-    return new SegmentBody(Shape.ARRAY, List.copyOf(events), signed);
+    return new SegmentBody(Shape.ARRAY, List.copyOf(events));
   }
 
   private static SegmentBody readObject(JsonParser parser, byte[] body) throws IOException, BodyException {
     JsonNode root = parser.readValueAsTree();
     JsonNode batch = root.get("batch");
     if (batch == null || !root.path("type").isMissingNode()) {
-      return new SegmentBody(Shape.SINGLE, List.of(new RawEvent(0, root, body.length)), body);
+      return new SegmentBody(Shape.SINGLE, List.of(new RawEvent(0, root, body.length)));
     }
     if (!batch.isArray()) {
       throw new BodyException("batch: must be an array of events, found " + batch.getNodeType().name().toLowerCase(), false);
@@ -256,7 +246,7 @@ public final class SegmentBody {
       int size = Json.writeBytes(event).length;
       events.add(new RawEvent(events.size(), merge(event, context, integrations), size));
     }
-    return new SegmentBody(Shape.BATCH_OBJECT, List.copyOf(events), body);
+    return new SegmentBody(Shape.BATCH_OBJECT, List.copyOf(events));
   }
 
   /** Top-level context and integrations apply to every event; the event's own keys win. */
