@@ -136,13 +136,7 @@ final class IngestScenario {
           accepted = 0;
         }
       }
-      ObjectNode r = Json.object();
-      r.put("median_ms", Stats.round(Stats.median(times), 1));
-      r.put("min_ms", Stats.round(Stats.min(times), 1));
-      r.put("max_ms", Stats.round(Stats.max(times), 1));
-      r.put("runs", runs);
-      r.put("warmup_runs", warmup);
-      r.set("all_ms", Json.MAPPER.valueToTree(times.stream().map(v -> Stats.round(v, 1)).toList()));
+      ObjectNode r = timings(times, runs, warmup);
       r.put("verified", "queue depth equals the events accepted");
       return r;
     }
@@ -188,13 +182,7 @@ final class IngestScenario {
           .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString()).body());
       long accounted = stats.path("queueDepth").asLong() + stats.path("delivered").asLong()
           + stats.path("skipped").asLong() + stats.path("deadLettered").asLong();
-      ObjectNode r = Json.object();
-      r.put("median_ms", Stats.round(Stats.median(times), 1));
-      r.put("min_ms", Stats.round(Stats.min(times), 1));
-      r.put("max_ms", Stats.round(Stats.max(times), 1));
-      r.put("runs", runs);
-      r.put("warmup_runs", warmup);
-      r.set("all_ms", Json.MAPPER.valueToTree(times.stream().map(v -> Stats.round(v, 1)).toList()));
+      ObjectNode r = timings(times, runs, warmup);
       r.put("accepted_by_runner", stats.path("accepted").asLong());
       r.put("queue_depth_plus_delivered", accounted);
       r.put("all_enqueued", stats.path("accepted").asLong() == accepted && accounted >= accepted);
@@ -217,5 +205,17 @@ final class IngestScenario {
     } catch (IOException ignored) {
       // best effort
     }
+  }
+
+  /** Median, extremes and every run, in milliseconds. */
+  private static ObjectNode timings(List<Double> times, int runs, int warmup) {
+    ObjectNode r = Json.object();
+    r.put("median_ms", Stats.round(Stats.median(times), 1));
+    r.put("min_ms", Stats.round(Stats.min(times), 1));
+    r.put("max_ms", Stats.round(Stats.max(times), 1));
+    r.put("runs", runs);
+    r.put("warmup_runs", warmup);
+    r.set("all_ms", Json.MAPPER.valueToTree(times.stream().map(v -> Stats.round(v, 1)).toList()));
+    return r;
   }
 }
