@@ -11,6 +11,7 @@ import com.userpilotrelay.delivery.Dispatcher;
 import com.userpilotrelay.dispatch.DispatchHandler;
 import com.userpilotrelay.ingest.IngestHandler;
 import com.userpilotrelay.ingest.IngestService;
+import com.userpilotrelay.ingest.IngestStamp;
 import com.userpilotrelay.ingest.IngestSetup;
 import com.userpilotrelay.mapping.Mappings;
 import com.userpilotrelay.observe.Log;
@@ -43,10 +44,14 @@ public final class LocalRelay {
   public static final int DEFAULT_PORT = 3000;
   public static final int DEFAULT_SQS_PORT = 9324;
   public static final String DEFAULT_DATA_DIR = ".relay-data";
-  /** template.yaml's MaxReceiveCount default. */
-  public static final int DEFAULT_MAX_RECEIVE_COUNT = 25;
+  /**
+   * The events queue's maxReceiveCount, as in template.yaml: only the safety net for a dispatcher that crashes on
+   * the same message again and again. The relay dead-letters by time (RETRY_HORIZON_HOURS), with reasons.
+   */
+  public static final int MAX_RECEIVE_COUNT = 1000;
   /** Dispatch's SqsEventQueue concurrency, as in DispatchHandler. */
   static final int DISPATCH_SEND_CONCURRENCY = 4;
+  static final Duration DISPATCH_SEND_BUDGET = Duration.ofSeconds(3);
   static final Duration FRONT_GRACE = Duration.ofSeconds(1);
   static final Duration POLLER_GRACE = Duration.ofSeconds(30);
 
@@ -168,18 +173,22 @@ public final class LocalRelay {
       Map<Setting, String> queues = new HashMap<>();
       queues.put(Setting.EVENTS_QUEUE_URL, sqs.queueUrl());
       queues.put(Setting.DEAD_LETTER_QUEUE_URL, sqs.deadLetterUrl());
+      queues.put(Setting.REJECTED_QUEUE_URL, sqs.rejectedUrl());
       Env full = LocalSettings.derive(env, queues);
 
-      IngestService ingestService = IngestSetup.service(full, secrets, sqs.client());
+      // The embedded SQS port takes unauthenticated writes from anything on this machine: only messages that
+      // carry ingest's keyed stamp are delivered (RELIABILITY.md, "Local runner").
+      IngestStamp stamp = IngestStamp.keyed(StampKey.load(settings.dataDir()));
+      IngestService ingestService = IngestSetup.service(full, secrets, sqs.client(), stamp);
       RelayStats stats = new RelayStats();
       SqsEventQueue dispatchQueue = new SqsEventQueue(sqs.client(), sqs.queueUrl(), sqs.deadLetterUrl(),
-          DISPATCH_SEND_CONCURRENCY);
-      Dispatcher dispatcher = DispatchSetup.dispatcher(full, mappings, transport, dispatchQueue, stats::outcome);
+          sqs.rejectedUrl(), DISPATCH_SEND_CONCURRENCY, DISPATCH_SEND_BUDGET);
+      Dispatcher dispatcher = DispatchSetup.dispatcher(full, mappings, transport, dispatchQueue, stamp, stats);
       String queueArn = sqs.client().getQueueAttributes(b -> b.queueUrl(sqs.queueUrl())
           .attributeNames(QueueAttributeName.QUEUE_ARN)).attributes().get(QueueAttributeName.QUEUE_ARN);
       QueuePoller poller = new QueuePoller(sqs.client(), sqs.queueUrl(), queueArn, new DispatchHandler(dispatcher),
           settings.invocationBudget());
-      DeadLetters deadLetters = new DeadLetters(sqs.client(), sqs.deadLetterUrl(), dispatchQueue);
+      DeadLetters deadLetters = new DeadLetters(sqs.client(), sqs.deadLetterUrl(), sqs.queueUrl());
 
       running = new Running(settings, sqs, poller, stats, deadLetters, client.isEmpty(), endpoint,
           env.optional(Setting.MAPPINGS_FILE).orElse(null));
