@@ -45,7 +45,6 @@ final class MemoryScenario {
       dispatchEnv.put("USERPILOT_API_KEY", InProcess.API_KEY);
       dispatchEnv.put("USERPILOT_ENDPOINT", userpilot.endpoint().toString());
       dispatchEnv.put("DISPATCH_CONCURRENCY", "2");
-      dispatchEnv.put("MAX_RECEIVE_COUNT", "25");
 
       // The 512 MB function's JVM flags: on this 24 GiB machine the JVM's own defaults would pick G1 and a
       // 6 GiB heap ceiling, and a peak that says more about this machine than about the function.
