@@ -1,6 +1,5 @@
 package com.userpilotrelay.local;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.userpilotrelay.config.ConfigException;
 import com.userpilotrelay.config.Env;
@@ -142,6 +141,11 @@ public final class LocalRelay {
    * pollers running). A bad setting throws {@link ConfigException} naming it, before anything is started.
    */
   public static Running start(Env env) {
+    return start(env, FrontServer.Limits.DEFAULT);
+  }
+
+  /** As {@link #start(Env)}, with other limits on the HTTP front's clients (tests use short deadlines). */
+  static Running start(Env env, FrontServer.Limits limits) {
     long started = System.nanoTime();
     LocalSettings settings = LocalSettings.read(env);
     SecretSource secrets = SecretSource.none();
@@ -183,7 +187,7 @@ public final class LocalRelay {
 
       running = new Running(settings, sqs, poller, stats, deadLetters, client.isEmpty(), endpoint,
           env.optional(Setting.MAPPINGS_FILE).orElse(null));
-      running.front = HttpFront.start(settings.port(), new IngestHandler(ingestService), stats, running);
+      running.front = HttpFront.start(settings.port(), new IngestHandler(ingestService), stats, running, limits);
       poller.start(settings.dispatchConcurrency());
       running.startup = Duration.ofNanos(System.nanoTime() - started);
       running.ready = true;
@@ -269,8 +273,8 @@ public final class LocalRelay {
     }
 
     @Override
-    public ArrayNode deadLetters() {
-      return deadLetters.peek();
+    public ObjectNode deadLetters(int limit, String after) {
+      return deadLetters.page(limit, after);
     }
 
     @Override
