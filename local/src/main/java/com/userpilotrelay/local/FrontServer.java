@@ -112,6 +112,9 @@ final class FrontServer implements AutoCloseable {
   private final ThreadPoolExecutor connections;
   private final ScheduledExecutorService watchdog;
   private final Set<Connection> open = ConcurrentHashMap.newKeySet();
+  /** Refused connections waiting a second to be closed; beyond this many, they are closed at once. */
+  private static final int MAX_REFUSED_OPEN = 256;
+  private final AtomicInteger refusedOpen = new AtomicInteger();
   private final Thread acceptor;
   private volatile boolean stopping;
 
@@ -216,18 +219,28 @@ final class FrontServer implements AutoCloseable {
 
   /**
    * Over the connection cap: a 503 written straight away (it fits the fresh socket's send buffer, so this
-   * never blocks the acceptor) and the connection closed. Segment retries a 503.
+   * never blocks the acceptor), then the connection is closed a moment later, so that the client can read
+   * the answer before the close (closing on its unread request would reset the connection and lose it).
+   * Segment retries a 503.
    */
   private void refuseBusy(Connection c) {
     try {
-      c.socket.setSoLinger(true, 0);
-      write(c.socket.getOutputStream(), Response.json(503, "{\"error\":\"busy: " + limits.maxConnections()
-          + " connections are open, the most this runner serves at once; retry shortly\"}"), true);
+      write(c.socket.getOutputStream(), Response.json(503, errorJson("busy: " + limits.maxConnections()
+          + " connections are open, the most this runner serves at once; retry shortly")), true);
+      c.socket.shutdownOutput();
     } catch (IOException ignored) {
-      // the client is gone
-    } finally {
       c.close();
+      return;
     }
+    if (refusedOpen.incrementAndGet() > MAX_REFUSED_OPEN) {
+      refusedOpen.decrementAndGet();
+      c.close();
+      return;
+    }
+    watchdog.schedule(() -> {
+      refusedOpen.decrementAndGet();
+      c.close();
+    }, 1, TimeUnit.SECONDS);
   }
 
   private void closeLate() {
