@@ -287,7 +287,9 @@ final class FrontServer implements AutoCloseable {
         } finally {
           c.busy = false;
         }
-        boolean close = stopping || !keepAlive(request) || "close".equalsIgnoreCase(response.headers().get("Connection"));
+        // No route answers HEAD (405): its answer carries a body, so the connection ends with it.
+        boolean close = stopping || !keepAlive(request) || request.method().equals("HEAD")
+            || "close".equalsIgnoreCase(response.headers().get("Connection"));
         c.expect(limits.write());
         write(out, response, close);
         if (close) {

@@ -268,6 +268,34 @@ class LocalFrontGuardTest {
   }
 
   @Test
+  @Order(3)
+  void theIngredientsOfRequestSmugglingAreRefused() {
+    String body = "{\"type\":\"identify\",\"userId\":\"smuggled\"}";
+    String sig = "X-Signature: " + signed(SECRET, body).get("X-Signature") + "\r\n";
+    String start = "POST /segment HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nContent-Type: application/json\r\n" + sig;
+    long accepted = http.get("/stats").json().get("accepted").asLong();
+    Map<String, Integer> cases = new java.util.LinkedHashMap<>();
+    cases.put(start + "Content-Length: " + body.length() + "\r\nTransfer-Encoding: chunked\r\n\r\n" + body, 400);
+    cases.put(start + "Content-Length: " + body.length() + "\r\nContent-Length: " + (body.length() - 1) + "\r\n\r\n"
+        + body, 400);
+    cases.put(start + "X-Folded: a\r\n b\r\nContent-Length: " + body.length() + "\r\n\r\n" + body, 400);
+    cases.put(start + "Content-Length: " + body.length() + "\n\r\n" + body, 400);
+    cases.put(start + "Transfer-Encoding: gzip, chunked\r\n\r\n" + Integer.toHexString(body.length()) + "\r\n" + body
+        + "\r\n0\r\n\r\n", 501);
+    cases.put(start + "Content-Length: +" + body.length() + "\r\n\r\n" + body, 400);
+    for (Map.Entry<String, Integer> c : cases.entrySet()) {
+      RawHttp.Answer answer = RawHttp.sendExactly(port, c.getKey());
+      assertEquals(c.getValue(), answer.status(), c.getKey() + " -> " + answer.body());
+      assertEquals("close", answer.headers().get("connection"), "the connection is not reused after a refusal");
+    }
+    assertEquals(accepted, http.get("/stats").json().get("accepted").asLong(), "nothing accepted");
+    // The same request, well formed, chunked: accepted.
+    RawHttp.Answer chunked = RawHttp.sendExactly(port, start + "Transfer-Encoding: chunked\r\n\r\n"
+        + Integer.toHexString(body.length()) + "\r\n" + body + "\r\n0\r\n\r\n");
+    assertEquals(200, chunked.status(), chunked.body());
+  }
+
+  @Test
   @Order(9)
   void theCommandTheErrorsGiveRedrivesEverything() {
     RelayHttp.Answer stats = http.get("/stats");

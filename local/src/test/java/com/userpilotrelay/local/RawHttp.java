@@ -42,6 +42,18 @@ final class RawHttp {
     }
   }
 
+  /** Sends exactly these bytes, line ends included; reads one answer. */
+  static Answer sendExactly(int port, String request) {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(20_000);
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      socket.getOutputStream().flush();
+      return read(socket.getInputStream());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   static Answer send(int port, String head, String body) {
     return send(port, head, body.getBytes(StandardCharsets.UTF_8));
   }
