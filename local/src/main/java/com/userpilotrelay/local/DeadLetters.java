@@ -24,8 +24,8 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
  * the attributes that say why it was dead-lettered.
  */
 final class DeadLetters {
-  /** Longest list GET /dead-letters returns. */
-  static final int MAX_PEEK = 1000;
+  /** Most dead letters a listing pages over (as many as one redrive moves); beyond, it says "complete": false. */
+  static final int MAX_LISTED = 10_000;
   /** Most dead letters one redrive moves; call it again for more. */
   static final int MAX_REDRIVE = 10_000;
   /** Attributes that describe a failure; a redriven event starts clean. */
@@ -43,15 +43,23 @@ final class DeadLetters {
     this.eventsUrl = eventsUrl;
   }
 
-  /** Every dead letter (up to MAX_PEEK): messageId, stage, reason, status, event. */
-  synchronized ArrayNode peek() {
-    List<Message> held = hold(MAX_PEEK);
+  /**
+   * One page of the dead letters, in queue message id order: {"deadLetters": [messageId, stage, reason,
+   * status, queueMessageId, event ...], "next": the cursor for {@code after}, or null on the last page,
+   * "complete": false when there were more than MAX_LISTED to page over}. Removes nothing.
+   */
+  synchronized ObjectNode page(int limit, String after) {
+    List<Message> held = hold(MAX_LISTED);
     release(held);
-    ArrayNode list = Json.MAPPER.createArrayNode();
-    for (Message m : held) {
+    Page<Message> page = Page.of(held, Message::messageId, limit, after);
+    ObjectNode answer = Json.object();
+    ArrayNode list = answer.putArray("deadLetters");
+    for (Message m : page.items()) {
       list.add(describe(m));
     }
-    return list;
+    answer.put("next", page.next());
+    answer.put("complete", held.size() < MAX_LISTED);
+    return answer;
   }
 
   /**
