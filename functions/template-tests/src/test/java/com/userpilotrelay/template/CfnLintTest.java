@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * template.yaml through cfn-lint, AWS's CloudFormation linter (with the AWS SAM translator it runs the
  * template as SAM transforms it), informational checks included. Errors and warnings always fail;
  * an informational finding fails unless ALLOWED lists it with the reason. Where cfn-lint is not
- * installed (pip install cfn-lint) these tests are skipped and say so; CI has it.
+ * installed (pip install cfn-lint) these tests are skipped and say so, except with REQUIRE_CFN_LINT=true,
+ * which .ci/run sets so that CI cannot pass without linting.
  */
 class CfnLintTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -69,7 +70,11 @@ class CfnLintTest {
     try {
       process = new ProcessBuilder(command).directory(workingDirectory.toFile()).start();
     } catch (IOException notInstalled) {
-      Assumptions.abort("cfn-lint is not installed (pip install cfn-lint): template.yaml was not linted");
+      String message = "cfn-lint is not installed (pip install cfn-lint): template.yaml was not linted";
+      if ("true".equals(System.getenv("REQUIRE_CFN_LINT"))) {
+        throw new AssertionError(message + ", and REQUIRE_CFN_LINT=true (CI) requires it", notInstalled);
+      }
+      Assumptions.abort(message);
       throw notInstalled; // not reached
     }
     process.getOutputStream().close();
