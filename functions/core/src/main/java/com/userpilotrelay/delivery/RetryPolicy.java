@@ -20,10 +20,12 @@ public final class RetryPolicy {
   /** Segment itself retries for 4 hours; a shorter horizon would lose what Segment would have kept. */
   public static final Duration MIN_HORIZON = Duration.ofHours(4);
   /**
-   * The queues keep a message 14 days from when it was sent; an event can wait behind its user's earlier
-   * events before its own first attempt, so the horizon stays a day short of that.
+   * A week: retries back off to one every 15 to 30 minutes, so a week is at most about 700 receives, well
+   * under the events queue's maxReceiveCount of 1000 (past which SQS would move the event without a reason);
+   * and it stays far inside the queues' 14-day retention, even for an event that waited behind its user's
+   * earlier events before its own first attempt.
    */
-  public static final Duration MAX_HORIZON = Duration.ofDays(13);
+  public static final Duration MAX_HORIZON = Duration.ofDays(7);
 
   private final Duration base;
   private final Duration cap;
