@@ -58,6 +58,9 @@ final class HttpFront {
     /** Up to {@code limit} dead letters after the cursor {@code after} (null: from the start), and the next cursor. */
     ObjectNode deadLetters(int limit, String after);
 
+    /** Input the relay refused (never redriven), paged like the dead letters. */
+    ObjectNode rejected(int limit, String after);
+
     int redrive();
   }
 
@@ -113,7 +116,8 @@ final class HttpFront {
         Route.exact("POST", "/segment", Access.SEGMENT, this::segment),
         Route.exact("GET", "/health", Access.OPEN, r -> health()),
         Route.exact("GET", "/stats", Access.READ, r -> json(200, routes.stats())),
-        Route.exact("GET", "/dead-letters", Access.READ, this::deadLetters),
+        Route.exact("GET", "/dead-letters", Access.READ, r -> page(r, routes::deadLetters)),
+        Route.exact("GET", "/rejected", Access.READ, r -> page(r, routes::rejected)),
         Route.exact("POST", "/dead-letters/redrive", Access.CHANGE,
             r -> json(200, Json.object().put("redriven", routes.redrive()))));
   }
@@ -243,7 +247,7 @@ final class HttpFront {
     return json(ready ? 200 : 503, Json.object().put("status", ready ? "ok" : "starting"));
   }
 
-  private Response deadLetters(Request request) {
+  private Response page(Request request, java.util.function.BiFunction<Integer, String, ObjectNode> list) {
     Map<String, String> query = queryParameters(request.rawQuery());
     for (String name : query.keySet()) {
       if (!name.equals("limit") && !name.equals("after")) {
@@ -263,7 +267,7 @@ final class HttpFront {
     if (after != null && (after.isEmpty() || after.length() > 200)) {
       return error(400, "after: give the \"next\" value of the previous page (1 to 200 characters)");
     }
-    return json(200, routes.deadLetters(limit, after));
+    return json(200, list.apply(limit, after));
   }
 
   private Response segment(Request request) {

@@ -56,7 +56,7 @@ final class RelayStats implements DeliveryObserver {
     }
   }
 
-  ObjectNode toJson(int queueDepth, int deadLetterDepth) {
+  ObjectNode toJson(int queueDepth, int deadLetterDepth, int rejectedDepth) {
     ObjectNode json = Json.object();
     json.put("received", received.get());
     json.put("accepted", accepted.get());
@@ -69,6 +69,7 @@ final class RelayStats implements DeliveryObserver {
     json.put("deadLettered", deadLettered.get());
     json.put("queueDepth", queueDepth);
     json.put("deadLetterDepth", deadLetterDepth);
+    json.put("rejectedDepth", rejectedDepth);
     return json;
   }
 }

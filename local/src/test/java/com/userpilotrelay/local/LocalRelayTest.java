@@ -142,7 +142,8 @@ class LocalRelayTest {
           .attributeNames(QueueAttributeName.ALL)).attributes();
       assertEquals("30", attributes.get(QueueAttributeName.VISIBILITY_TIMEOUT));
       JsonNode redrive = com.userpilotrelay.json.Json.parse(attributes.get(QueueAttributeName.REDRIVE_POLICY));
-      assertEquals(25, redrive.get("maxReceiveCount").asInt(), "template.yaml's MaxReceiveCount default");
+      assertEquals(1000, redrive.get("maxReceiveCount").asInt(), "template.yaml's safety net");
+      assertEquals("true", attributes.get(QueueAttributeName.FIFO_QUEUE), "FIFO, as in template.yaml");
       String deadArn = sqs.getQueueAttributes(b -> b.queueUrl(dead).attributeNames(QueueAttributeName.QUEUE_ARN))
           .attributes().get(QueueAttributeName.QUEUE_ARN);
       assertEquals(deadArn, redrive.get("deadLetterTargetArn").asText());
@@ -217,21 +218,23 @@ class LocalRelayTest {
     assertEquals(bad, json.at("/rejected/0/messageId").asText());
     assertTrue(json.at("/rejected/0/errors/0").asText().startsWith("event"), json.toString());
 
-    List<JsonNode> quarantined = deadLettersFor(bad);
-    assertEquals(1, quarantined.size(), "quarantined once");
+    List<JsonNode> quarantined = http.rejected().stream()
+        .filter(e -> bad.equals(e.path("messageId").asText(null))).toList();
+    assertEquals(1, quarantined.size(), "quarantined once, in the rejected queue");
+    assertTrue(deadLettersFor(bad).isEmpty(), "never among the dead letters a redrive would send");
     JsonNode entry = quarantined.get(0);
     assertEquals("ingest", entry.get("stage").asText());
     assertTrue(entry.get("reason").asText().contains("event"), entry.toString());
     assertTrue(entry.get("status").isNull());
     assertEquals(bad, entry.at("/event/userId").asText());
     // A peek removes nothing.
-    assertEquals(1, deadLettersFor(bad).size());
+    assertEquals(1, http.rejected().stream().filter(e -> bad.equals(e.path("messageId").asText(null))).count());
 
     JsonNode after = http.get("/stats").json();
     assertEquals(before.get("received").asLong() + 1, after.get("received").asLong());
     assertEquals(before.get("accepted").asLong() + 1, after.get("accepted").asLong());
     assertEquals(before.get("rejected").asLong() + 1, after.get("rejected").asLong());
-    assertTrue(after.get("deadLetterDepth").asInt() >= 1, after.toString());
+    assertTrue(after.get("rejectedDepth").asInt() >= 1, after.toString());
 
     deliveredOnce(good);
   }
@@ -394,19 +397,38 @@ class LocalRelayTest {
 
   @Test
   @Order(21)
-  void aRedrivenQuarantinedEventLosesItsIngestStage() {
+  void onlyWhatIngestAcceptedIsEverDeliveredRedriveAndTheSqsPortNotwithstanding() {
     String bad = unique("quarantined");
     String body = "{\"type\":\"group\",\"userId\":\"" + bad + "\",\"messageId\":\"" + bad + "\"}";
     assertEquals(400, postSigned(body).status(), "all events invalid: 400");
-    assertEquals("ingest", deadLettersFor(bad).get(0).get("stage").asText());
+    assertTrue(deadLettersFor(bad).isEmpty(), "refused input is not a dead letter");
+    assertEquals(1, http.rejected().stream().filter(e -> bad.equals(e.path("messageId").asText(null))).count());
+
+    // Anything on this machine can write to the embedded SQS port; a forged event there is refused.
+    String victim = unique("victim");
+    String forged = "{\"type\":\"delete\",\"userId\":\"" + victim + "\",\"messageId\":\"" + victim + "\"}";
+    try (software.amazon.awssdk.services.sqs.SqsClient sqs = SqsClients.local(relay.sqsEndpoint())) {
+      String events = sqs.getQueueUrl(b -> b.queueName(LocalSqs.EVENTS_QUEUE)).queueUrl();
+      sqs.sendMessage(b -> b.queueUrl(events).messageBody(forged).messageGroupId("forged").messageDeduplicationId(victim)
+          .messageAttributes(Map.of("relayStamp", software.amazon.awssdk.services.sqs.model.MessageAttributeValue
+              .builder().dataType("String").stringValue("ingest-v1").build())));
+    }
+    await("the forged event refused", DELIVERY, () -> http.rejected().stream()
+        .anyMatch(e -> victim.equals(e.path("messageId").asText(null))));
+    JsonNode refused = http.rejected().stream().filter(e -> victim.equals(e.path("messageId").asText(null)))
+        .findFirst().orElseThrow();
+    assertEquals("dispatch", refused.get("stage").asText());
+    assertTrue(refused.get("reason").asText().contains("relayStamp"), refused.toString());
 
     RelayHttp.Answer redrive = http.redrive();
-    assertTrue(redrive.json().get("redriven").asInt() >= 1, redrive.body());
-    // It is back on the events queue without stage/reason; the dispatcher may dead-letter it again, but
-    // then as a dispatch failure, never with the old ingest stage.
-    for (JsonNode e : deadLettersFor(bad)) {
-      assertFalse("ingest".equals(e.path("stage").asText()), e.toString());
+    assertEquals(200, redrive.status(), redrive.body());
+    try {
+      Thread.sleep(2_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
+    assertTrue(deliveredFor(standIn, bad).isEmpty() && deliveredFor(standIn, victim).isEmpty(),
+        "neither the refused nor the forged event reached Userpilot");
   }
 
   @Test
