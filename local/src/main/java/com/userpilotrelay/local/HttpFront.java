@@ -10,6 +10,7 @@ import com.userpilotrelay.config.Setting;
 import com.userpilotrelay.ingest.IngestHandler;
 import com.userpilotrelay.json.Json;
 import com.userpilotrelay.observe.Log;
+import com.userpilotrelay.segment.SegmentLimits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -37,8 +38,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the exact bytes) handed to the real {@link IngestHandler}; plus the local-only routes.
  */
 final class HttpFront {
-  /** Bodies above this are refused before they are read to the end (API Gateway's own limit is 10 MB). */
-  static final int MAX_BODY_BYTES = 1024 * 1024;
+  /**
+   * Bodies above this are refused before they are read to the end: the deployed path's ceiling
+   * (SegmentLimits.MAX_REQUEST_BYTES explains it), so the runner accepts exactly what a deployment does.
+   * A compressed body is bounded here as it arrives and again by ingest once decoded.
+   */
+  static final int MAX_BODY_BYTES = SegmentLimits.MAX_REQUEST_BYTES;
   static final String ROUTE_KEY = "POST /segment";
   /** The ingest function's timeout in template.yaml. */
   static final Duration INGEST_BUDGET = Duration.ofSeconds(10);
@@ -209,8 +214,8 @@ final class HttpFront {
   /** Answers 413 and closes the connection, so the rest of the body is never read. */
   private static void tooLarge(HttpExchange exchange, String size) throws IOException {
     exchange.getResponseHeaders().set("Connection", "close");
-    error(exchange, 413, "body: " + size + " is over the local runner's " + MAX_BODY_BYTES
-        + "-byte limit; Segment's own limit is 500 KB per request");
+    error(exchange, 413, "body: " + size + " is over the " + MAX_BODY_BYTES + "-byte request limit; "
+        + SegmentLimits.BATCH_ADVICE);
   }
 
   /** The payload-2.0 event API Gateway would pass for this request. */
