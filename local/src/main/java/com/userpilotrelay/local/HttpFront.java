@@ -44,6 +44,8 @@ final class HttpFront {
    * A compressed body is bounded here as it arrives and again by ingest once decoded.
    */
   static final int MAX_BODY_BYTES = SegmentLimits.MAX_REQUEST_BYTES;
+  /** API Gateway HTTP API's payload limit: an oversized body up to this is read (and dropped) before the 413. */
+  static final int DRAINED_BYTES = 10 * 1024 * 1024;
   static final String ROUTE_KEY = "POST /segment";
   /** The ingest function's timeout in template.yaml. */
   static final Duration INGEST_BUDGET = Duration.ofSeconds(10);
@@ -187,18 +189,22 @@ final class HttpFront {
         return;
       }
       if (length > MAX_BODY_BYTES) {
+        if (length <= DRAINED_BYTES) {
+          drain(exchange.getRequestBody(), length);
+        }
         tooLarge(exchange, length + " bytes");
         return;
       }
     }
     byte[] body;
-    try (InputStream in = exchange.getRequestBody()) {
-      body = in.readNBytes(MAX_BODY_BYTES + 1);
-    }
+    InputStream in = exchange.getRequestBody();
+    body = in.readNBytes(MAX_BODY_BYTES + 1);
     if (body.length > MAX_BODY_BYTES) {
+      drain(in, DRAINED_BYTES - body.length);
       tooLarge(exchange, "more than " + MAX_BODY_BYTES + " bytes");
       return;
     }
+    in.close();
     APIGatewayV2HTTPResponse response = ingest.handleRequest(toEvent(exchange, body),
         new LocalContext("ingest", INGEST_BUDGET));
     stats.ingested(response.getBody());
@@ -211,7 +217,24 @@ final class HttpFront {
     sendBytes(exchange, response.getStatusCode(), answer);
   }
 
-  /** Answers 413 and closes the connection, so the rest of the body is never read. */
+  /**
+   * Reads and drops up to {@code max} more bytes of an oversized body, so that a client still sending it
+   * (Segment's HTTP client among them) reads the 413 instead of a connection reset, as it would from API
+   * Gateway. Bounded by API Gateway's own 10 MB limit; beyond it the answer comes unread.
+   */
+  private static void drain(InputStream in, long max) throws IOException {
+    byte[] sink = new byte[64 * 1024];
+    long left = max;
+    while (left > 0) {
+      int n = in.read(sink, 0, (int) Math.min(sink.length, left));
+      if (n < 0) {
+        return;
+      }
+      left -= n;
+    }
+  }
+
+  /** Answers 413 and closes the connection; what was not drained is never read. */
   private static void tooLarge(HttpExchange exchange, String size) throws IOException {
     exchange.getResponseHeaders().set("Connection", "close");
     error(exchange, 413, "body: " + size + " is over the " + MAX_BODY_BYTES + "-byte request limit; "

@@ -13,11 +13,6 @@ import com.userpilotrelay.segment.SegmentBody;
 import com.userpilotrelay.segment.SegmentLimits;
 import com.userpilotrelay.testing.Compress;
 import com.userpilotrelay.testing.StandInUserpilot;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -107,28 +102,6 @@ class LocalDoorTest {
     return body;
   }
 
-  /** Over a raw socket: the front may answer and close before the body is sent, which java.net.http reports as an error. */
-  private String[] rawPost(byte[] body, Map<String, String> headers) throws IOException {
-    try (Socket socket = new Socket("127.0.0.1", relay.url().getPort())) {
-      socket.setSoTimeout(20_000);
-      StringBuilder head = new StringBuilder("POST /segment HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-          + "Content-Length: " + body.length + "\r\n");
-      headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
-      OutputStream out = socket.getOutputStream();
-      out.write(head.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII));
-      try {
-        out.write(body);
-        out.flush();
-      } catch (IOException closedEarly) {
-        // the answer came before the body was read, which is the point
-      }
-      InputStream in = socket.getInputStream();
-      String response = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      int split = response.indexOf("\r\n\r\n");
-      return new String[] {response.substring(0, response.indexOf("\r\n")), response.substring(split + 4)};
-    }
-  }
-
   @Test
   void atAndJustUnderTheCeilingEveryEventIsAcceptedAndJustOverIs413NamingSegmentsBatchSize() throws Exception {
     int max = SegmentLimits.MAX_REQUEST_BYTES;
@@ -144,10 +117,11 @@ class LocalDoorTest {
     assertEquals(100, justUnder.json().get("accepted").asInt());
     assertEquals(acceptedBefore + 200, http.get("/stats").json().get("accepted").asLong());
 
+    // Sent whole, as Segment sends it: the front reads it to the end and answers (no connection reset).
     byte[] over = batchOf(max + 1, 100, user + "-o");
-    String[] answer = rawPost(over, firstElementSigned(over));
-    assertTrue(answer[0].startsWith("HTTP/1.1 413"), answer[0]);
-    String error = Json.parse(answer[1]).get("error").asText();
+    RelayHttp.Answer justOver = post(over, firstElementSigned(over));
+    assertEquals(413, justOver.status(), justOver.body());
+    String error = justOver.json().get("error").asText();
     assertTrue(error.contains("over the 3000000-byte request limit") && error.contains("Batch Size (batch_size)"), error);
     assertEquals(acceptedBefore + 200, http.get("/stats").json().get("accepted").asLong());
   }
