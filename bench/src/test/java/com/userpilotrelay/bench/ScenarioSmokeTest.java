@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.userpilotrelay.bench.probe.SqsBatch;
+import com.userpilotrelay.json.Json;
 import com.userpilotrelay.mapping.Mappings;
 import com.userpilotrelay.observe.Log;
 import com.userpilotrelay.segment.EventValidator;
@@ -47,6 +48,30 @@ class ScenarioSmokeTest {
     for (SegmentBody.RawEvent e : events) {
       assertEquals(List.of(), EventValidator.validate(e.node(), e.rawBytes()));
     }
+  }
+
+  @Test
+  void segmentsLargestBatchFitsTheCeilingAndIsValid() throws Exception {
+    int eventBytes = Workload.eventBytesThatFit(Workload.SEGMENT_BATCH_EVENTS, 1200);
+    byte[] body = Workload.segmentBatch(0, Workload.SEGMENT_BATCH_EVENTS, eventBytes);
+    assertTrue(body.length <= SegmentLimits.MAX_REQUEST_BYTES && body.length > SegmentLimits.MAX_REQUEST_BYTES * 0.95,
+        "bytes: " + body.length);
+    List<SegmentBody.RawEvent> events = SegmentBody.parse(body).events();
+    assertEquals(Workload.SEGMENT_BATCH_EVENTS, events.size());
+    for (SegmentBody.RawEvent e : events) {
+      assertEquals(List.of(), EventValidator.validate(e.node(), e.rawBytes()));
+      assertTrue(e.node().has("context"), "Segment events carry their context");
+    }
+    int full = Json.writeBytes(Workload.segmentEvent(1, 0, false)).length;
+    assertTrue(full > 900 && full < 1200, "a full Segment event: " + full);
+  }
+
+  @Test
+  void theSignedHandlerInProcessAcceptsEverySegmentEvent() {
+    // A tiny run of the ingest_batch_4000_inproc_ms code path (20 events, one request, nothing timed).
+    var r = IngestScenario.handlerInProcess(20, 1200, 0, 1);
+    assertEquals(1, r.get("runs").asInt());
+    assertEquals(1, r.get("all_ms").size());
   }
 
   @Test
