@@ -10,6 +10,7 @@ import com.userpilotrelay.json.Json;
 import com.userpilotrelay.local.FrontServer.Request;
 import com.userpilotrelay.local.FrontServer.Response;
 import com.userpilotrelay.observe.Log;
+import com.userpilotrelay.segment.SegmentLimits;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.URI;
@@ -35,8 +36,14 @@ import java.util.stream.Collectors;
  * protection its {@link Access} names (see RELIABILITY.md, "Local runner").
  */
 final class HttpFront {
-  /** Bodies above this are refused before they are read to the end (API Gateway's own limit is 10 MB). */
-  static final int MAX_BODY_BYTES = 1024 * 1024;
+  /**
+   * Bodies above this are refused before they are read to the end: the deployed path's ceiling
+   * (SegmentLimits.MAX_REQUEST_BYTES explains it), so the runner accepts exactly what a deployment does.
+   * A compressed body is bounded here as it arrives and again by ingest once decoded.
+   */
+  static final int MAX_BODY_BYTES = SegmentLimits.MAX_REQUEST_BYTES;
+  /** API Gateway HTTP API's payload limit: an oversized body up to this is read (and dropped) before the 413. */
+  static final int DRAINED_BYTES = 10 * 1024 * 1024;
   static final String ROUTE_KEY = "POST /segment";
   /** The ingest function's timeout in template.yaml. */
   static final Duration INGEST_BUDGET = Duration.ofSeconds(10);
