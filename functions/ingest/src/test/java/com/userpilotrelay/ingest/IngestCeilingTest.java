@@ -126,7 +126,8 @@ class IngestCeilingTest {
     IngestHandler handler = new IngestHandler(new IngestService(
         new com.userpilotrelay.auth.RequestAuthenticator(java.util.Optional.of(IngestScenario.SECRET),
             java.util.Optional.of(IngestScenario.TOKEN)),
-        new com.userpilotrelay.queue.SqsEventQueue(sqs.client(), sqs.queueUrl(), sqs.deadLetterUrl(), 8)));
+        new com.userpilotrelay.queue.SqsEventQueue(sqs.client(), sqs.queueUrl(), sqs.deadLetterUrl(), sqs.rejectedUrl(),
+            8)));
     int max = SegmentLimits.MAX_REQUEST_BYTES;
     String run = UUID.randomUUID().toString().substring(0, 8);
     String at = batchOf(max, run + "a");

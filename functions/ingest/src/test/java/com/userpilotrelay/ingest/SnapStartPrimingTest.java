@@ -22,7 +22,7 @@ class SnapStartPrimingTest {
     try (EmbeddedSqs sqs = new EmbeddedSqs()) {
       IngestHandler handler = new IngestHandler(new IngestService(
           new RequestAuthenticator(Optional.of("s"), Optional.empty()),
-          new SqsEventQueue(sqs.client(), sqs.queueUrl(), sqs.deadLetterUrl(), 4)), sqs.client(), sqs.queueUrl());
+          new SqsEventQueue(sqs.client(), sqs.queueUrl(), sqs.deadLetterUrl(), sqs.rejectedUrl(), 4)), sqs.client(), sqs.queueUrl());
       handler.beforeCheckpoint(null);
       handler.afterRestore(null);
       assertTrue(QueuePriming.prime(sqs.client(), sqs.queueUrl()), "GetQueueAttributes answered");
