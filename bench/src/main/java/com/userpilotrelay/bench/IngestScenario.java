@@ -203,8 +203,8 @@ final class IngestScenario {
 
   /**
    * Segment's largest batch as Webhooks (Actions) sends it: 4,000 events with their context, compact,
-   * signed over the first event and with the token. Events of 1.2 KB would make 4.8 MB, over the
-   * 3,000,000-byte ceiling, so the events are as large as a 4,000-event batch can carry (about 0.74 KB).
+   * signed over the first event and with the token: 4,000 events of 1.2 KB, about 4.8 MB, which fits the
+   * Lambda invocation that carries it (SegmentLimits.invocationBytes).
    * Measured warm through the local runner, as the first request of a freshly started runner, and
    * through the real IngestHandler against ElasticMQ in one JVM.
    */
@@ -216,8 +216,7 @@ final class IngestScenario {
     r.put("event_bytes", eventBytes);
     r.put("body_bytes", Workload.segmentBatch(0, events, eventBytes).length);
     r.put("auth", "X-Signature over the first event and Authorization: Bearer, as Segment sends with both set");
-    r.put("note", "4,000 events of 1.2 KB are about 4.8 MB, over the 3,000,000-byte ceiling: Segment's batch_size"
-        + " must be lower for such events (2,000 of 1.4 KB fit); these are the largest events a 4,000 batch carries");
+    r.put("note", "4,000 events of about 1.2 KB (the largest that fit, at most 1,200 bytes): Segment's largest batch");
     int warmup = options.quick ? 1 : 3;
     int runs = options.quick ? 2 : 5;
     r.set("in_process", handlerInProcess(events, eventBytes, warmup, runs));

@@ -152,8 +152,13 @@ public final class Workload {
   }
 
   /** The largest event size whose {@code count}-event batch stays within the request limit, at most {@code wanted}. */
+  /** The largest event size (up to {@code wanted}) whose batch of {@code count} fits a Lambda invocation. */
   static int eventBytesThatFit(int count, int wanted) {
-    return Math.min(wanted, (SegmentLimits.MAX_REQUEST_BYTES - 2) / count - 1 - 8);
+    int bytes = wanted;
+    while (bytes > 200 && !SegmentLimits.fitsInvocation(segmentBatch(0, count, bytes), false)) {
+      bytes -= 50;
+    }
+    return bytes;
   }
 
   private static byte[] write(List<ObjectNode> events) {

@@ -73,8 +73,8 @@ class ScenarioSmokeTest {
   void segmentsLargestBatchFitsTheCeilingAndIsValid() throws Exception {
     int eventBytes = Workload.eventBytesThatFit(Workload.SEGMENT_BATCH_EVENTS, 1200);
     byte[] body = Workload.segmentBatch(0, Workload.SEGMENT_BATCH_EVENTS, eventBytes);
-    assertTrue(body.length <= SegmentLimits.MAX_REQUEST_BYTES && body.length > SegmentLimits.MAX_REQUEST_BYTES * 0.95,
-        "bytes: " + body.length);
+    assertTrue(SegmentLimits.fitsInvocation(body, false), "fits the Lambda invocation: " + body.length);
+    assertEquals(1200, eventBytes, "Segment's 4,000 events of 1.2 KB fit whole");
     List<SegmentBody.RawEvent> events = SegmentBody.parse(body).events();
     assertEquals(Workload.SEGMENT_BATCH_EVENTS, events.size());
     for (SegmentBody.RawEvent e : events) {

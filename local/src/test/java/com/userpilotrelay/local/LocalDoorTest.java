@@ -104,26 +104,28 @@ class LocalDoorTest {
 
   @Test
   void atAndJustUnderTheCeilingEveryEventIsAcceptedAndJustOverIs413NamingSegmentsBatchSize() throws Exception {
-    int max = SegmentLimits.MAX_REQUEST_BYTES;
     String user = "ceiling-" + UUID.randomUUID().toString().substring(0, 8);
+    // The body whose cost inside a Lambda invocation is exactly the limit (padding letters cost a byte each).
+    byte[] probe = batchOf(1_000_000, 200, user + "-a");
+    int max = (int) (1_000_000 + SegmentLimits.LAMBDA_INVOCATION_BYTES - SegmentLimits.invocationBytes(probe, false));
     long acceptedBefore = http.get("/stats").json().get("accepted").asLong();
-    byte[] at = batchOf(max, 100, user + "-a");
+    byte[] at = batchOf(max, 200, user + "-a");
     RelayHttp.Answer atCeiling = post(at, firstElementSigned(at));
     assertEquals(200, atCeiling.status(), atCeiling.body());
-    assertEquals(100, atCeiling.json().get("accepted").asInt());
-    byte[] under = batchOf(max - 1, 100, user + "-u");
+    assertEquals(200, atCeiling.json().get("accepted").asInt());
+    byte[] under = batchOf(max - 1, 200, user + "-u");
     RelayHttp.Answer justUnder = post(under, firstElementSigned(under));
     assertEquals(200, justUnder.status(), justUnder.body());
-    assertEquals(100, justUnder.json().get("accepted").asInt());
-    assertEquals(acceptedBefore + 200, http.get("/stats").json().get("accepted").asLong());
+    assertEquals(200, justUnder.json().get("accepted").asInt());
+    assertEquals(acceptedBefore + 400, http.get("/stats").json().get("accepted").asLong());
 
     // Sent whole, as Segment sends it: the front reads it to the end and answers (no connection reset).
-    byte[] over = batchOf(max + 1, 100, user + "-o");
+    byte[] over = batchOf(max + 1, 200, user + "-o");
     RelayHttp.Answer justOver = post(over, firstElementSigned(over));
     assertEquals(413, justOver.status(), justOver.body());
     String error = justOver.json().get("error").asText();
-    assertTrue(error.contains("over the 3000000-byte request limit") && error.contains("Batch Size (batch_size)"), error);
-    assertEquals(acceptedBefore + 200, http.get("/stats").json().get("accepted").asLong());
+    assertTrue(error.contains("over its 6291456-byte limit") && error.contains("Batch Size (batch_size)"), error);
+    assertEquals(acceptedBefore + 400, http.get("/stats").json().get("accepted").asLong());
   }
 
   @Test

@@ -300,7 +300,7 @@ class LocalRelayTest {
           + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       byte[] chunk = new byte[64 * 1024];
       java.util.Arrays.fill(chunk, (byte) ' ');
-      for (int i = 0; i < 46; i++) { // 2.875 MiB, over the 3,000,000-byte limit
+      for (int i = 0; i < 100; i++) { // 6.25 MiB, over the 6,258,688-byte limit
         out.write((Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
         out.write(chunk);
         out.write("\r\n".getBytes(StandardCharsets.US_ASCII));

@@ -102,8 +102,12 @@ public final class IngestService {
       return error(415, "content-type: must be application/json (charset utf-8 if given)");
     }
     byte[] received = request.body();
-    if (received.length > SegmentLimits.MAX_REQUEST_BYTES) {
-      return tooLarge(received.length);
+    // The deployed path carries a compressed body base64-encoded, a plain one as a JSON string.
+    boolean compressed = request.header("content-encoding") != null
+        && !request.header("content-encoding").isBlank()
+        && !request.header("content-encoding").trim().equalsIgnoreCase("identity");
+    if (received.length > SegmentLimits.MAX_REQUEST_BYTES || !SegmentLimits.fitsInvocation(received, compressed)) {
+      return tooLarge(received, compressed);
     }
     byte[] body;
     try {
@@ -129,9 +133,10 @@ public final class IngestService {
   }
 
   /** Over the ceiling: Segment does not retry a 413, so the answer says what to change there. */
-  private static IngestResponse tooLarge(int bytes) {
-    return error(413, "body: " + bytes + " bytes is over the " + SegmentLimits.MAX_REQUEST_BYTES
-        + "-byte request limit; " + SegmentLimits.BATCH_ADVICE);
+  private static IngestResponse tooLarge(byte[] body, boolean compressed) {
+    return error(413, "body: " + body.length + " bytes need " + SegmentLimits.invocationBytes(body, compressed)
+        + " bytes in the Lambda invocation that carries them, over its " + SegmentLimits.LAMBDA_INVOCATION_BYTES
+        + "-byte limit; " + SegmentLimits.BATCH_ADVICE);
   }
 
   /** Checked on the decoded bytes: Segment signs the JSON, not its compressed form. */

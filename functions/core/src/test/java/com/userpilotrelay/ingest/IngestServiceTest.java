@@ -235,8 +235,14 @@ class IngestServiceTest {
     IngestResponse r = postRaw(new byte[SegmentLimits.MAX_REQUEST_BYTES + 1], Map.of());
     assertEquals(413, r.status());
     String error = json(r).get("error").asText();
-    assertTrue(error.contains("3000001 bytes is over the 3000000-byte request limit"), error);
-    assertTrue(error.contains("Batch Size (batch_size)") && error.contains("within 3000000 bytes"), error);
+    assertTrue(error.startsWith("body: " + (SegmentLimits.MAX_REQUEST_BYTES + 1) + " bytes need "), error);
+    assertTrue(error.contains("over its 6291456-byte limit"), error);
+    assertTrue(error.contains("Batch Size (batch_size)") && error.contains("within about 5 MB"), error);
+    // Content decides, not length alone: 3 MB of quotes cannot ride in a Lambda invocation, 3 MB of letters can.
+    byte[] quotes = ("[\"" + "\\\"".repeat(1_600_000) + "\"]").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(413, postRaw(quotes, Map.of()).status());
+    assertTrue(SegmentLimits.fitsInvocation("a".repeat(3_200_000).getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        false));
   }
 
   @Test
@@ -244,7 +250,7 @@ class IngestServiceTest {
     IngestResponse r = post("{\"batch\":[{\"type\":\"identify\",\"userId\":\"b\"}],\"type\":\"identify\",\"userId\":\"u\"}");
     assertEquals(400, r.status());
     assertTrue(json(r).get("error").asText().contains("both \"batch\" and a top-level \"type\""), r.body());
-    assertTrue(queue.enqueued.isEmpty() && queue.deadLettered.isEmpty());
+    assertTrue(queue.enqueued.isEmpty() && queue.rejected.isEmpty());
   }
 
   @Test
@@ -264,8 +270,8 @@ class IngestServiceTest {
       assertTrue(rejected.get(i).get("errors").get(0).asText().contains("over the 32768-byte limit for one event"));
     }
     assertTrue(queue.enqueued.isEmpty());
-    assertEquals(3, queue.deadLettered.size());
-    for (QueueMessage kept : queue.deadLettered) {
+    assertEquals(3, queue.rejected.size());
+    for (QueueMessage kept : queue.rejected) {
       assertTrue(kept.body().length() < 1000, "the quarantined copy is the event as sent, without the shared context");
       assertTrue(kept.attributes().get("reason").contains("with a batch's shared context merged in"));
     }
@@ -282,7 +288,7 @@ class IngestServiceTest {
     assertEquals(1, json(r).at("/rejected/0/index").asInt());
     assertEquals(List.of("n1", "n3"), queue.enqueued.stream().map(QueueMessage::id).toList());
     assertEquals("t", Json.parse(queue.enqueued.get(1).body()).at("/context/library/name").asText());
-    assertEquals(1, queue.deadLettered.size());
+    assertEquals(1, queue.rejected.size());
   }
 
   @Test

@@ -75,22 +75,36 @@ class IngestCeilingTest {
   }
 
   @Test
-  void aWorstCaseBodyAtTheCeilingFitsALambdaInvocationEitherWayItIsCarried() throws Exception {
-    String body = worstCaseBody(SegmentLimits.MAX_REQUEST_BYTES);
-    assertEquals(SegmentLimits.MAX_REQUEST_BYTES, body.getBytes(StandardCharsets.UTF_8).length);
-    int asString = invocationBytes(gatewayEvent(body, false));
-    int asBase64 = invocationBytes(gatewayEvent(body, true));
-    assertTrue(asString <= SegmentLimits.LAMBDA_INVOCATION_BYTES, "as a JSON string: " + asString);
-    assertTrue(asBase64 <= SegmentLimits.LAMBDA_INVOCATION_BYTES, "base64: " + asBase64);
-    assertTrue(asString > 2 * SegmentLimits.MAX_REQUEST_BYTES, "escaping doubled the body: " + asString);
-    // The margin is needed: 5 % more of the same body no longer fits as a JSON string.
-    int larger = invocationBytes(gatewayEvent(worstCaseBody(SegmentLimits.MAX_REQUEST_BYTES * 105 / 100), false));
-    assertTrue(larger > SegmentLimits.LAMBDA_INVOCATION_BYTES, "5 % over: " + larger);
+  void theComputedCostNeverUnderestimatesTheRealEventWhateverTheBodyHolds() throws Exception {
+    String segmentBatch = batchOf(200_000, "cost");
+    String nonAscii = "[{\"type\":\"identify\",\"userId\":\"u\",\"traits\":{\"n\":\"" + "Zoë ✓ 😀 ".repeat(20_000) + "\"}}]";
+    String controls = "[{\"type\":\"identify\",\"userId\":\"u\"}\n\t\r" + "\n".repeat(50_000) + "]";
+    for (String body : new String[] {worstCaseBody(300_000), segmentBatch, nonAscii, controls}) {
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      long computed = SegmentLimits.invocationBytes(bytes, false);
+      int real = invocationBytes(gatewayEvent(body, false));
+      assertTrue(computed >= real, "as a JSON string: computed " + computed + " < real " + real);
+      assertTrue(computed < real * 3L, "not absurdly pessimistic: " + computed + " vs " + real);
+      assertTrue(SegmentLimits.invocationBytes(bytes, true) >= invocationBytes(gatewayEvent(body, true)), "base64");
+    }
   }
 
-  /** A valid batch of 100 events of about 30 KB each, padded to exactly {@code bytes}. */
+  @Test
+  void segmentsLargestBatchOfTypicalEventsFitsAndAQuoteHeavyBodyOfTheSameSizeDoesNot() throws Exception {
+    // 4,000 events of 1.2 KB (Segment's largest batch, the size issue 12 measured): about 4.8 MB.
+    String typical = batchOf(4_800_000, "big");
+    byte[] bytes = typical.getBytes(StandardCharsets.UTF_8);
+    assertTrue(SegmentLimits.fitsInvocation(bytes, false), "cost " + SegmentLimits.invocationBytes(bytes, false));
+    assertTrue(invocationBytes(gatewayEvent(typical, false)) <= SegmentLimits.LAMBDA_INVOCATION_BYTES);
+    String quotes = worstCaseBody(4_800_000);
+    assertTrue(invocationBytes(gatewayEvent(quotes, false)) > SegmentLimits.LAMBDA_INVOCATION_BYTES,
+        "the platform could not carry it");
+    assertTrue(!SegmentLimits.fitsInvocation(quotes.getBytes(StandardCharsets.UTF_8), false), "and ingest says so");
+  }
+
+  /** A valid batch of 200 events of up to 31 KB each, padded with letters to exactly {@code bytes}. */
   private static String batchOf(int bytes, String run) {
-    int events = 100;
+    int events = 200;
     StringBuilder sb = new StringBuilder("[");
     for (int i = 0; i < events; i++) {
       sb.append(i == 0 ? "" : ",").append("{\"type\":\"identify\",\"userId\":\"ceiling-").append(1000 + i)
@@ -128,26 +142,29 @@ class IngestCeilingTest {
             java.util.Optional.of(IngestScenario.TOKEN)),
         new com.userpilotrelay.queue.SqsEventQueue(sqs.client(), sqs.queueUrl(), sqs.deadLetterUrl(), sqs.rejectedUrl(),
             8)));
-    int max = SegmentLimits.MAX_REQUEST_BYTES;
     String run = UUID.randomUUID().toString().substring(0, 8);
+    // The body whose cost is exactly the invocation limit: padding letters cost one byte each.
+    String probe = batchOf(1_000_000, run + "a");
+    int max = (int) (1_000_000 + SegmentLimits.LAMBDA_INVOCATION_BYTES
+        - SegmentLimits.invocationBytes(probe.getBytes(StandardCharsets.UTF_8), false));
     String at = batchOf(max, run + "a");
-    assertEquals(max, at.getBytes(StandardCharsets.UTF_8).length);
+    assertEquals(SegmentLimits.LAMBDA_INVOCATION_BYTES, SegmentLimits.invocationBytes(at.getBytes(StandardCharsets.UTF_8),
+        false));
     APIGatewayV2HTTPResponse atCeiling = send(handler, at, false);
     assertEquals(200, atCeiling.getStatusCode(), atCeiling.getBody());
-    assertEquals(100, Json.parse(atCeiling.getBody()).get("accepted").asInt());
+    assertEquals(200, Json.parse(atCeiling.getBody()).get("accepted").asInt());
 
-    APIGatewayV2HTTPResponse under = send(handler, batchOf(max - 1, run + "u"), true);
+    APIGatewayV2HTTPResponse under = send(handler, batchOf(max - 1, run + "u"), false);
     assertEquals(200, under.getStatusCode(), under.getBody());
-    assertEquals(100, Json.parse(under.getBody()).get("accepted").asInt());
-    assertEquals(200, sqs.drain(sqs.queueUrl()).size(), "every accepted event is on the queue");
+    assertEquals(200, Json.parse(under.getBody()).get("accepted").asInt());
+    assertEquals(400, sqs.drain(sqs.queueUrl()).size(), "every accepted event is on the queue");
 
-    for (boolean base64 : new boolean[] {false, true}) {
-      APIGatewayV2HTTPResponse over = send(handler, batchOf(max + 1, run + "o"), base64);
-      assertEquals(413, over.getStatusCode(), over.getBody());
-      String error = Json.parse(over.getBody()).get("error").asText();
-      assertTrue(error.startsWith("body: 3000001 bytes is over the 3000000-byte request limit"), error);
-      assertTrue(error.contains("Batch Size (batch_size)"), error);
-    }
+    APIGatewayV2HTTPResponse over = send(handler, batchOf(max + 1, run + "o"), false);
+    assertEquals(413, over.getStatusCode(), over.getBody());
+    String error = Json.parse(over.getBody()).get("error").asText();
+    assertTrue(error.startsWith("body: " + (max + 1) + " bytes need " + (SegmentLimits.LAMBDA_INVOCATION_BYTES + 1)
+        + " bytes in the Lambda invocation"), error);
+    assertTrue(error.contains("Batch Size (batch_size)"), error);
     assertEquals(0, sqs.depth(sqs.queueUrl()));
     assertEquals(0, sqs.depth(sqs.deadLetterUrl()));
   }
@@ -162,7 +179,7 @@ class IngestCeilingTest {
     APIGatewayV2HTTPResponse response = handler.handleRequest(event, null);
     assertEquals(413, response.getStatusCode(), "not 400 for the invalid base64: it was never decoded");
     JsonNode error = Json.parse(response.getBody()).get("error");
-    assertTrue(error.asText().contains("request limit"), error.asText());
+    assertTrue(error.asText().contains("Lambda invocation"), error.asText());
     assertTrue(IngestService.MAX_ENCODED_BYTES >= (SegmentLimits.MAX_REQUEST_BYTES + 2) / 3 * 4,
         "a body at the ceiling is never refused by the base64 pre-check");
   }
