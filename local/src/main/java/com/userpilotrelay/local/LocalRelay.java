@@ -50,7 +50,7 @@ public final class LocalRelay {
   public static final int MAX_RECEIVE_COUNT = 1000;
   /** Dispatch's SqsEventQueue concurrency, as in DispatchHandler. */
   static final int DISPATCH_SEND_CONCURRENCY = 4;
-  static final Duration DISPATCH_SEND_BUDGET = Duration.ofSeconds(3);
+  static final Duration DISPATCH_SEND_BUDGET = Duration.ofSeconds(1);
   static final Duration FRONT_GRACE = Duration.ofSeconds(1);
   /** The heap bound local/relay.sh and the README's command give the runner (see README, "Run it locally"). */
   static final String HEAP_FLAG = "-Xmx256m";

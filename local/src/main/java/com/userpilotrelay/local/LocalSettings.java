@@ -29,7 +29,7 @@ record LocalSettings(int port, int sqsPort, Path dataDir, int maxReceiveCount, i
       """;
 
   /** Longest Userpilot call timeout that still leaves a batch time to start calls (see read). */
-  static final int MAX_LOCAL_TIMEOUT_MS = 20_000;
+  static final int MAX_LOCAL_TIMEOUT_MS = 16_000;
 
   /** The settings the runner documents (usage and README.md, "Run it locally"). */
   static final List<Setting> DOCUMENTED = List.of(Setting.USERPILOT_API_KEY, Setting.USERPILOT_ENDPOINT,

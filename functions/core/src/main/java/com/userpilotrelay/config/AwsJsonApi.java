@@ -43,7 +43,9 @@ final class AwsJsonApi {
     if (region == null || region.isBlank()) {
       throw new ConfigException("AWS_REGION: is not set; Lambda sets it, elsewhere set it to the stack's region");
     }
-    return new AwsJsonApi(UrlConnectionHttpClient.create(), DefaultCredentialsProvider.builder().build(), region,
+    // Bounded like the SQS calls: a slow Secrets Manager or SSM must not hold a function past its time.
+    return new AwsJsonApi(UrlConnectionHttpClient.builder().connectionTimeout(java.time.Duration.ofSeconds(2))
+        .socketTimeout(java.time.Duration.ofSeconds(3)).build(), DefaultCredentialsProvider.builder().build(), region,
         service -> URI.create("https://" + service + "." + region + ".amazonaws.com/"));
   }
 

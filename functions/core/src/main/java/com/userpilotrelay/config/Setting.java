@@ -32,7 +32,7 @@ public enum Setting {
   RATE_LIMIT_TRACK_PER_MINUTE(Fn.DISPATCH, false, "Userpilot track limit per key (default 600)"),
   RATE_LIMIT_DELETE_PER_MINUTE(Fn.DISPATCH, false, "Userpilot delete limit per key (default 30)"),
   RETRY_BASE_SECONDS(Fn.DISPATCH, false, "first retry delay in seconds (default 30); doubles per attempt up to 30 min"),
-  RETRY_HORIZON_HOURS(Fn.DISPATCH, false, "hours an event's attempts may fail before it is dead-lettered (default 24, 4 to 168)"),
+  RETRY_HORIZON_HOURS(Fn.DISPATCH, false, "hours an event's attempts may fail before it is dead-lettered (default 24, 4 to 120)"),
   POISON_ATTEMPTS(Fn.DISPATCH, false, "attempts after which an event failing while others to its endpoint succeed is dead-lettered (default 8)"),
 
   PORT(Fn.LOCAL, false, "the local runner's HTTP port (default 3000)"),

@@ -14,7 +14,7 @@ import java.time.Instant;
  * @param path path below the Userpilot endpoint, e.g. {@code v1/identify}
  * @param requestBody the JSON body sent
  * @param status Userpilot's HTTP status, 0 when no answer came (timeout, connection error)
- * @param detail Userpilot's status and a short excerpt of its answer, or what went wrong
+ * @param detail Userpilot's status line (its body is not read), or what went wrong
  * @param millis how long the call took
  * @param at when the call started
  */

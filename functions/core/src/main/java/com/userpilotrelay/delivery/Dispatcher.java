@@ -56,8 +56,20 @@ public final class Dispatcher {
   static final Duration AUTH_PAUSE = Duration.ofMinutes(1);
   /** "Other events to the same endpoint are being accepted": one was, this recently. */
   static final Duration HEALTHY_WINDOW = Duration.ofMinutes(5);
-  /** Time kept for the SQS calls made after the last Userpilot call (dead letters, then visibility changes). */
-  static final Duration SQS_RESERVE = Duration.ofSeconds(7);
+  /**
+   * Time kept for the SQS calls after the last Userpilot call: a dead-letter or rejected-queue write, started no
+   * later than {@link #VISIBILITY_RESERVE} plus {@link #SEND_RESERVE} before the deadline (the handlers give the
+   * queue a 1 s send budget, and an attempt takes up to SqsClients' 3 s API-call timeout), then the visibility
+   * changes (one call per 10 messages, 3 s at most).
+   */
+  static final Duration SQS_RESERVE = Duration.ofSeconds(8);
+  static final Duration VISIBILITY_RESERVE = Duration.ofSeconds(3);
+  static final Duration SEND_RESERVE = Duration.ofSeconds(4);
+  /**
+   * An event accepted this long ago is dead-lettered at its next failure, whatever else: the queues keep a
+   * message 14 days, and an event must not expire there unseen while it waits behind its user's events.
+   */
+  static final Duration OLDEST_KEPT = Duration.ofDays(12);
 
   private final Function<JsonNode, List<MappedRequest>> mappings;
   private final UserpilotTransport transport;
@@ -71,6 +83,7 @@ public final class Dispatcher {
   private final Clock clock;
   private final Duration callTimeout;
   private final RequestKeys progress = new RequestKeys();
+  private final OwnFailures failures = new OwnFailures();
   private final Map<RatePacer.Bucket, Instant> lastAccepted = new EnumMap<>(RatePacer.Bucket.class);
   private volatile Instant authPausedUntil = Instant.MIN;
   private volatile int authStatus;
@@ -82,7 +95,7 @@ public final class Dispatcher {
    *     dead-lettered
    * @param parallelism users delivered at once
    * @param callTimeout how long one Userpilot call may take: none starts later than this (plus the SQS reserve)
-   *     before the deadline, so a slow answer cannot push the invocation past its timeout
+   *     before the deadline, so a slow answer leaves the time the queue calls after it need
    */
   public Dispatcher(Function<JsonNode, List<MappedRequest>> mappings, UserpilotTransport transport, RatePacer pacer,
       RetryPolicy retryPolicy, EventQueue queue, IngestStamp stamp, int poisonAttempts, int parallelism,
@@ -121,6 +134,13 @@ public final class Dispatcher {
   /** An event as read from its message. */
   private record Received(InboundMessage message, JsonNode event, String messageId, String userKey) { }
 
+  /** The invocation's time: when the last Userpilot call, and the last queue write, may start. */
+  private record Budget(Instant lastCallStart, Instant lastWriteStart) {
+    boolean writeAllowed(Instant now) {
+      return !now.isAfter(lastWriteStart);
+    }
+  }
+
   /**
    * Dispatches a batch and returns one outcome per message, in the batch's order. No Userpilot call starts
    * after {@code deadline} less the call timeout and the SQS reserve; work left is kept for later.
@@ -136,12 +156,13 @@ public final class Dispatcher {
       groups.computeIfAbsent(groupOf(r), k -> new ArrayList<>()).add(i);
       metrics.max("OldestEventAgeSeconds", ageSeconds(r.message(), now));
     }
-    Instant lastCallStart = deadline.minus(callTimeout).minus(SQS_RESERVE);
+    Budget budget = new Budget(deadline.minus(callTimeout).minus(SQS_RESERVE),
+        deadline.minus(VISIBILITY_RESERVE).minus(SEND_RESERVE));
     Decision[] decisions = new Decision[messages.size()];
     List<Callable<Void>> tasks = new ArrayList<>();
     for (List<Integer> group : groups.values()) {
       tasks.add(() -> {
-        deliverInOrder(group, received, decisions, lastCallStart, metrics);
+        deliverInOrder(group, received, decisions, budget, metrics);
         return null;
       });
     }
@@ -190,8 +211,8 @@ public final class Dispatcher {
    * A user's messages in queue order. Once one stays in the queue, the later ones stay too, hidden as long:
    * the queue then hands them out again in the same order, after the retry.
    */
-  private void deliverInOrder(List<Integer> group, List<Received> received, Decision[] decisions,
-      Instant lastCallStart, Metrics metrics) {
+  private void deliverInOrder(List<Integer> group, List<Received> received, Decision[] decisions, Budget budget,
+      Metrics metrics) {
     Decision blocker = null;
     for (int index : group) {
       Received r = received.get(index);
@@ -201,10 +222,12 @@ public final class Dispatcher {
             + blocker.outcome().messageId() + " of the same user", blocker.hide()), blocker.hide());
       } else {
         try {
-          decision = deliver(r, lastCallStart, metrics);
+          decision = deliver(r, budget, metrics);
         } catch (RuntimeException e) {
-          // Unexpected: keep the message and say why, rather than failing the whole batch.
-          decision = keep(Outcome.Kind.RETRY, r, 0, "internal error: " + e.getClass().getSimpleName(), SHORT_WAIT);
+          // Unexpected: keep the message and say why, rather than failing the whole batch; a failure like any
+          // other (backoff, horizon), so a bug that always throws ends in the dead-letter queue with its reason.
+          decision = retryLater(r, null, null, "internal error: " + e.getClass().getSimpleName(), null, Set.of(),
+              budget, metrics);
         }
       }
       decisions[index] = decision;
@@ -215,12 +238,13 @@ public final class Dispatcher {
     }
   }
 
-  private Decision deliver(Received r, Instant lastCallStart, Metrics metrics) {
+  private Decision deliver(Received r, Budget budget, Metrics metrics) {
     InboundMessage message = r.message();
     String refusal = refusal(r);
     if (refusal != null) {
-      return refuse(r, refusal);
+      return refuse(r, refusal, budget, metrics);
     }
+    Instant lastCallStart = budget.lastCallStart();
     List<MappedRequest> mapped = mappings.apply(r.event());
     if (mapped.isEmpty()) {
       return Decision.done(outcome(Outcome.Kind.SKIPPED, r, 0, null, null));
@@ -289,7 +313,7 @@ public final class Dispatcher {
     }
 
     if (failed != null) {
-      return afterFailure(r, failedRequest, failed, done, metrics);
+      return afterFailure(r, failedRequest, failed, done, budget, metrics);
     }
     if (waiting) {
       Duration wait = pacer.untilNextSlot(waitedFor);
@@ -298,47 +322,80 @@ public final class Dispatcher {
     }
     if (!permanent.isEmpty()) {
       metrics.count("DeadLettered", permanentAction == null ? "none" : permanentAction);
-      return deadLetter(r, String.join(" | ", permanent), lastStatus, done);
+      return deadLetter(r, String.join(" | ", permanent), lastStatus, 1, done, budget);
     }
     progress.forget(message.id());
+    failures.forget(message.id());
     return Decision.done(outcome(Outcome.Kind.DELIVERED, r, lastStatus, null, null));
   }
 
   /** A retryable failure (or a refused key): retried after a backoff, unless the horizon or the poison rule ends it. */
   private Decision afterFailure(Received r, MappedRequest m, UserpilotResponse response, Set<String> done,
-      Metrics metrics) {
-    InboundMessage message = r.message();
-    Instant now = clock.instant();
-    Instant first = message.firstReceivedAt() == null ? now : message.firstReceivedAt();
+      Budget budget, Metrics metrics) {
     String last = m.mappingName() + ": Userpilot answered " + response.detail() + " to " + m.request().method() + " /"
         + m.request().path();
-    if (retryPolicy.expired(first, now)) {
-      metrics.count("DeadLettered", m.request().action());
-      return deadLetter(r, "failed for longer than the retry horizon (" + retryPolicy.horizon().toHours()
-          + " h) over " + message.receiveCount() + " receives; last: " + last, response.status(), done);
-    }
-    if (looksPoisoned(message, m.request(), response, now)) {
-      metrics.count("DeadLettered", m.request().action());
-      return deadLetter(r, "failed " + message.receiveCount() + " times while Userpilot accepted other "
-          + m.request().action() + " calls, so it is set aside and the user's later events go on; last: " + last,
-          response.status(), done);
-    }
-    Duration delay = retryPolicy.delayAfter(message.receiveCount(), response.retryAfter(), first, now);
+    Duration pause = null;
     Instant pausedUntil = authPausedUntil;
-    if (response.authFailure() && pausedUntil.isAfter(now)) {
-      Duration pause = Duration.between(now, pausedUntil).plusSeconds(1);
-      delay = delay.compareTo(pause) < 0 ? pause : delay;
+    if (response.authFailure() && pausedUntil.isAfter(clock.instant())) {
+      pause = Duration.between(clock.instant(), pausedUntil).plusSeconds(1);
     }
-    return keep(Outcome.Kind.RETRY, r, response.status(), last, delay);
+    return retryLater(r, m.request(), response, last, pause, done, budget, metrics);
   }
 
   /**
-   * Strict order makes a poisoned event expensive: it holds its user's later events. One that keeps failing
-   * retryably while calls to the same endpoint succeed is not an outage; a 429 or a refused key never counts.
+   * Counts one failed attempt of this event and keeps it for a backoff, or dead-letters it: when its own attempts
+   * here have failed for the whole horizon (or, wherever it was tried, twice the horizon has passed since SQS
+   * first handed it out, or it is close to the queue's retention), or when it looks poisoned.
+   *
+   * @param request the request that failed, or null when the failure was not Userpilot's answer
+   * @param response Userpilot's answer, or null
    */
-  private boolean looksPoisoned(InboundMessage message, UserpilotRequest request, UserpilotResponse response,
+  private Decision retryLater(Received r, UserpilotRequest request, UserpilotResponse response, String last,
+      Duration atLeast, Set<String> done, Budget budget, Metrics metrics) {
+    InboundMessage message = r.message();
+    Instant now = clock.instant();
+    OwnFailures.Seen seen = failures.failed(message.id(), now);
+    Instant firstReceived = message.firstReceivedAt() == null ? now : message.firstReceivedAt();
+    int status = response == null ? 0 : response.status();
+    String action = request == null ? "none" : request.action();
+    if (retryPolicy.expired(seen.first(), now) || retryPolicy.expired(firstReceived, now.minus(retryPolicy.horizon()))
+        || acceptedBefore(message, now.minus(OLDEST_KEPT))) {
+      metrics.count("DeadLettered", action);
+      return deadLetter(r, "failed for longer than the retry horizon (" + retryPolicy.horizon().toHours() + " h): "
+          + seen.count() + " failed attempts here over " + message.receiveCount() + " receives; last: " + last,
+          status, seen.count(), done, budget);
+    }
+    if (request != null && response != null && looksPoisoned(seen, request, response, now)) {
+      metrics.count("DeadLettered", action);
+      return deadLetter(r, "failed " + seen.count() + " times while Userpilot accepted other " + action
+          + " calls, so it is set aside and the user's later events go on; last: " + last, status, seen.count(), done,
+          budget);
+    }
+    Duration delay = retryPolicy.delayAfter(seen.count(), response == null ? null : response.retryAfter(), seen.first(),
+        now);
+    if (atLeast != null && delay.compareTo(atLeast) < 0) {
+      delay = atLeast;
+    }
+    return keep(Outcome.Kind.RETRY, r, status, last, delay);
+  }
+
+  private static boolean acceptedBefore(InboundMessage message, Instant when) {
+    String acceptedAt = message.attributes().get(IngestService.ACCEPTED_AT_ATTRIBUTE);
+    try {
+      return acceptedAt != null && Long.parseLong(acceptedAt) < when.toEpochMilli();
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Strict order makes a poisoned event expensive: it holds its user's later events. One whose own attempts keep
+   * failing retryably while calls to the same endpoint succeed is not an outage; a 429 or a refused key never
+   * counts.
+   */
+  private boolean looksPoisoned(OwnFailures.Seen seen, UserpilotRequest request, UserpilotResponse response,
       Instant now) {
-    if (response.status() == 429 || response.authFailure() || message.receiveCount() < poisonAttempts) {
+    if (response.status() == 429 || response.authFailure() || seen.count() < poisonAttempts) {
       return false;
     }
     Instant accepted;
@@ -404,8 +461,11 @@ public final class Dispatcher {
     return errors.isEmpty() ? null : "not a valid event: " + String.join("; ", errors);
   }
 
-  private Decision refuse(Received r, String reason) {
+  private Decision refuse(Received r, String reason, Budget budget, Metrics metrics) {
     InboundMessage message = r.message();
+    if (!budget.writeAllowed(clock.instant())) {
+      return keep(Outcome.Kind.WAITING, r, 0, "not refused before the invocation's deadline: " + reason, SHORT_WAIT);
+    }
     Map<String, String> attributes = new LinkedHashMap<>();
     attributes.put("stage", "dispatch");
     attributes.put("reason", truncate(reason));
@@ -414,32 +474,44 @@ public final class Dispatcher {
     }
     attributes.put("queueMessageId", message.id());
     if (!queue.reject(List.of(QueueMessage.unordered(message.id(), message.body(), attributes))).isEmpty()) {
-      return keep(Outcome.Kind.RETRY, r, 0, "the rejected queue refused it; will retry: " + reason, SHORT_WAIT);
+      return retryLater(r, null, null, "the rejected queue refused it; will retry: " + reason, null, Set.of(), budget,
+          metrics);
     }
     return Decision.done(outcome(Outcome.Kind.REFUSED, r, 0, reason, null));
   }
 
-  private Decision deadLetter(Received r, String reason, int status, Set<String> done) {
+  /**
+   * @param attempts this dispatcher's failed attempts at the event (the {@code attempts} attribute); receives
+   *     that only waited are not attempts
+   */
+  private Decision deadLetter(Received r, String reason, int status, int attempts, Set<String> done, Budget budget) {
     InboundMessage message = r.message();
+    if (!budget.writeAllowed(clock.instant())) {
+      // Too late to be sure the write ends in time: keep it; the next receive decides again.
+      return keep(Outcome.Kind.WAITING, r, status, "not dead-lettered before the invocation's deadline: " + reason,
+          SHORT_WAIT);
+    }
     Map<String, String> attributes = new LinkedHashMap<>(message.attributes());
     attributes.put("stage", "dispatch");
     attributes.put("reason", truncate(reason));
     attributes.put("status", Integer.toString(status));
-    attributes.put("attempts", Integer.toString(message.receiveCount()));
+    attributes.put("attempts", Integer.toString(Math.max(1, attempts)));
     if (done.isEmpty()) {
       attributes.remove(RequestKeys.ATTRIBUTE);
     } else {
       attributes.put(RequestKeys.ATTRIBUTE, RequestKeys.attribute(done));
     }
-    // The user's group, so a redrive puts it back in line behind that user's events; deduplicated by the
-    // queue message, so a dead-letter write retried after a lost answer is stored once.
+    // The user's group, so a redrive puts it back in line behind that user's events; deduplicated by the queue
+    // message, so a dead-letter write repeated within SQS's five minutes (a lost answer) is stored once.
     QueueMessage letter = new QueueMessage(message.id(), message.body(), attributes, groupOf(r),
         "d-" + MessageGroups.sha256(message.id()));
     if (!queue.deadLetter(List.of(letter)).isEmpty()) {
-      // Never drop it: it stays on the events queue, ahead of its user's later events, and is tried again.
-      return keep(Outcome.Kind.RETRY, r, status, "the dead-letter queue refused it; will retry: " + reason, SHORT_WAIT);
+      // Never drop it: it stays on the events queue, ahead of its user's later events, and is tried again later.
+      Duration delay = retryPolicy.delayAfter(Math.max(1, attempts), null, clock.instant(), clock.instant());
+      return keep(Outcome.Kind.RETRY, r, status, "the dead-letter queue refused it; will retry: " + reason, delay);
     }
     progress.forget(message.id());
+    failures.forget(message.id());
     return Decision.done(outcome(Outcome.Kind.DEAD_LETTERED, r, status, reason, null));
   }
 

@@ -42,7 +42,7 @@ final class RequestKeys {
   synchronized Set<String> done(String queueMessageId, String attribute) {
     Set<String> done = new LinkedHashSet<>();
     if (attribute != null && !attribute.isBlank()) {
-      Arrays.stream(attribute.split(",")).map(String::trim).filter(s -> !s.isEmpty()).forEach(done::add);
+      Arrays.stream(attribute.split(",")).filter(s -> !s.isEmpty()).forEach(done::add);
     }
     done.addAll(doneByMessage.getOrDefault(queueMessageId, Set.of()));
     return done;

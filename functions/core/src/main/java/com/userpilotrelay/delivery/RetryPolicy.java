@@ -20,12 +20,12 @@ public final class RetryPolicy {
   /** Segment itself retries for 4 hours; a shorter horizon would lose what Segment would have kept. */
   public static final Duration MIN_HORIZON = Duration.ofHours(4);
   /**
-   * A week: retries back off to one every 15 to 30 minutes, so a week is at most about 700 receives, well
+   * Five days: retries back off to one every 15 to 30 minutes, so five days are at most about 500 receives,
    * under the events queue's maxReceiveCount of 1000 (past which SQS would move the event without a reason);
-   * and it stays far inside the queues' 14-day retention, even for an event that waited behind its user's
-   * earlier events before its own first attempt.
+   * and twice the horizon (the bound for an event whose attempts another container counted) stays inside the
+   * queues' 14-day retention, as does the dispatcher's own 12-day bound on an event's age.
    */
-  public static final Duration MAX_HORIZON = Duration.ofDays(7);
+  public static final Duration MAX_HORIZON = Duration.ofDays(5);
 
   private final Duration base;
   private final Duration cap;

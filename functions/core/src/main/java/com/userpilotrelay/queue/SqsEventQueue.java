@@ -35,8 +35,12 @@ public final class SqsEventQueue implements EventQueue {
   static final int MAX_ENTRIES = 10;
   /** SQS's classic payload limit for a whole batch; staying under it works on every SQS-compatible server. */
   static final int MAX_BATCH_BYTES = 256 * 1024;
-  /** Default time one enqueue or dead-letter call may take, retries included: well inside Segment's 10 s. */
-  public static final Duration DEFAULT_BUDGET = Duration.ofSeconds(6);
+  /**
+   * Default time within which a send call starts its attempts (batches and retries); an attempt started takes
+   * up to SqsClients' API-call timeout more. Ingest makes two calls (rejected events, then accepted ones): at
+   * most 2 x (2 + 3) s, the ingest function's and Segment's 10 s.
+   */
+  public static final Duration DEFAULT_BUDGET = Duration.ofSeconds(2);
   /** SQS refuses a visibility timeout that ends more than 12 hours after the receive; stay clear of it. */
   public static final Duration MAX_VISIBILITY = Duration.ofHours(12).minusMinutes(15);
 
@@ -213,11 +217,12 @@ public final class SqsEventQueue implements EventQueue {
     }
     Set<String> permanent = new HashSet<>();
     for (int attempt = 1; !pending.isEmpty(); attempt++) {
-      if (attempt > 1) {
-        long pause = Math.min(400, 25L << attempt);
-        if (System.nanoTime() + pause * 1_000_000 >= deadline) {
-          break;
-        }
+      long pause = attempt == 1 ? 0 : Math.min(400, 25L << attempt);
+      // No attempt starts after the budget; one started ends within SqsClients' API-call timeout.
+      if (System.nanoTime() + pause * 1_000_000 > deadline) {
+        break;
+      }
+      if (pause > 0) {
         pause(pause);
       }
       List<SendMessageBatchRequestEntry> entries = new ArrayList<>(pending.size());

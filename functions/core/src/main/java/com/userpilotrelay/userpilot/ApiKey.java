@@ -1,5 +1,6 @@
 package com.userpilotrelay.userpilot;
 
+import com.userpilotrelay.observe.Log;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,13 +30,23 @@ public final class ApiKey {
     return new ApiKey(() -> value, Clock.systemUTC());
   }
 
+  /**
+   * The key to send. A re-read that fails (the secret deleted, access denied, a slow Secrets Manager) keeps the
+   * old value and tries again a minute later: the caller then gets Userpilot's refusal again, which pauses
+   * delivery and keeps the events, rather than an exception on every call.
+   */
   public String current() {
     if (stale && clock.instant().isAfter(readAt.plus(REREAD_INTERVAL))) {
       synchronized (this) {
-        if (stale) {
-          value = source.get();
+        if (stale && clock.instant().isAfter(readAt.plus(REREAD_INTERVAL))) {
           readAt = clock.instant();
-          stale = false;
+          try {
+            value = source.get();
+            stale = false;
+          } catch (RuntimeException e) {
+            Log.error("could not read the Userpilot API key again; the old one is kept and the read is retried in a"
+                + " minute", java.util.Map.of("error", e.getClass().getSimpleName()));
+          }
         }
       }
     }

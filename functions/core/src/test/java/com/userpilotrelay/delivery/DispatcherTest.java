@@ -91,11 +91,40 @@ class DispatcherTest {
   }
 
   private Dispatcher dispatcher(Function<JsonNode, List<MappedRequest>> mapping, String key, Duration callTimeout) {
+    return dispatcher(mapping, key, callTimeout, Clock.systemUTC());
+  }
+
+  private Dispatcher dispatcher(Function<JsonNode, List<MappedRequest>> mapping, String key, Duration callTimeout,
+      Clock clock) {
     RatePacer pacer = new RatePacer(Map.of(RatePacer.Bucket.IDENTIFY, 600_000, RatePacer.Bucket.TRACK, 600_000), 1);
     return new Dispatcher(mapping,
         new HttpUserpilotClient(new Endpoint(userpilot.endpoint()), ApiKey.fixed(key), Duration.ofSeconds(2)),
         pacer, new RetryPolicy(Duration.ofSeconds(30), RetryPolicy.DEFAULT_CAP, Duration.ofHours(24), () -> 0.5),
-        queue, STAMP, 8, 4, observer, Clock.systemUTC(), callTimeout);
+        queue, STAMP, 8, 4, observer, clock, callTimeout);
+  }
+
+  /** A clock the test moves: the dispatcher's view of time, while Userpilot and the deadlines stay real. */
+  static final class MovableClock extends Clock {
+    private volatile Duration ahead = Duration.ZERO;
+
+    void advance(Duration by) {
+      ahead = ahead.plus(by);
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return java.time.ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return Instant.now().plus(ahead);
+    }
   }
 
   private Dispatcher dispatcher(Function<JsonNode, List<MappedRequest>> mapping) {
@@ -222,13 +251,34 @@ class DispatcherTest {
         later()).get(0);
     assertEquals(Outcome.Kind.RETRY, young.kind(), "500 receives in an hour is not 24 hours of failing");
 
-    Outcome old = dispatcher().dispatch(List.of(message("a", body, 40, Instant.now().minus(Duration.ofHours(25)),
-        Map.of())), later()).get(0);
+    // Its own attempts failing for 24 hours: dead-lettered, with the count of its own attempts.
+    MovableClock clock = new MovableClock();
+    Dispatcher d = dispatcher(DispatcherTest::testMapping, StandInUserpilot.API_KEY, Duration.ofSeconds(2), clock);
+    assertEquals(Outcome.Kind.RETRY, d.dispatch(List.of(message("h", body, 1, Instant.now(), Map.of())), clock.instant().plusSeconds(30))
+        .get(0).kind());
+    clock.advance(Duration.ofHours(12));
+    assertEquals(Outcome.Kind.RETRY, d.dispatch(List.of(message("h", body, 2, Instant.now(), Map.of())), clock.instant().plusSeconds(30))
+        .get(0).kind());
+    clock.advance(Duration.ofHours(12));
+    Outcome old = d.dispatch(List.of(message("h", body, 40, Instant.now(), Map.of())), clock.instant().plusSeconds(30)).get(0);
     assertEquals(Outcome.Kind.DEAD_LETTERED, old.kind());
-    assertTrue(old.reason().startsWith("failed for longer than the retry horizon (24 h) over 40 receives; last: "
-        + "identify: Userpilot answered HTTP 502"), old.reason());
-    assertEquals("40", queue.deadLettered.get(0).attributes().get("attempts"));
+    assertTrue(old.reason().startsWith("failed for longer than the retry horizon (24 h): 3 failed attempts here over 40"
+        + " receives; last: identify: Userpilot answered HTTP 502"), old.reason());
+    assertEquals("3", queue.deadLettered.get(0).attributes().get("attempts"), "its own attempts, not its receives");
     assertEquals("502", queue.deadLettered.get(0).attributes().get("status"));
+  }
+
+  @Test
+  void waitingBehindAnEarlierEventDoesNotCountTowardTheHorizon() {
+    userpilot.answer(call -> Reply.status(502));
+    // First handed out 30 hours ago, all that time behind its user's earlier events: its first own failure now is
+    // not the end of it (only twice the horizon since the first receive would be).
+    Outcome outcome = dispatcher().dispatch(List.of(message("w", identify("w", "u1", "{}"), 90,
+        Instant.now().minus(Duration.ofHours(30)), Map.of())), later()).get(0);
+    assertEquals(Outcome.Kind.RETRY, outcome.kind());
+    Outcome ancient = dispatcher().dispatch(List.of(message("z", identify("z", "u1", "{}"), 90,
+        Instant.now().minus(Duration.ofHours(49)), Map.of())), later()).get(0);
+    assertEquals(Outcome.Kind.DEAD_LETTERED, ancient.kind(), "bounded: twice the horizon since the first receive");
   }
 
   @Test
@@ -236,13 +286,25 @@ class DispatcherTest {
     Dispatcher d = dispatcher();
     userpilot.answer(call -> call.body().path("user_id").asText().equals("poison") ? Reply.status(500) : Reply.accepted());
     String body = identify("p", "poison", "{}");
-    List<Outcome> early = d.dispatch(List.of(message("ok1", "u2"), message("p", body, 3, Instant.now(), Map.of())),
-        later());
-    assertEquals(Outcome.Kind.RETRY, early.get(1).kind(), "three failures are not yet a poison");
-    List<Outcome> late = d.dispatch(List.of(message("ok2", "u2"), message("p", body, 8, Instant.now(), Map.of())),
+    for (int attempt = 1; attempt < 8; attempt++) {
+      List<Outcome> outcomes = d.dispatch(List.of(message("ok" + attempt, "u2"),
+          message("p", body, attempt, Instant.now(), Map.of())), later());
+      assertEquals(Outcome.Kind.RETRY, outcomes.get(1).kind(), attempt + " failures are not yet a poison");
+    }
+    List<Outcome> late = d.dispatch(List.of(message("ok8", "u2"), message("p", body, 8, Instant.now(), Map.of())),
         later());
     assertEquals(Outcome.Kind.DEAD_LETTERED, late.get(1).kind());
     assertTrue(late.get(1).reason().contains("while Userpilot accepted other identifyUser calls"), late.get(1).reason());
+  }
+
+  @Test
+  void receivesSpentWaitingBehindAnotherEventDoNotMakeAPoison() {
+    Dispatcher d = dispatcher();
+    userpilot.answer(call -> call.body().path("user_id").asText().equals("late") ? Reply.status(500) : Reply.accepted());
+    // Handed out 20 times while it waited behind its user's earlier events; this is its first own failure.
+    List<Outcome> outcomes = d.dispatch(List.of(message("ok", "u2"),
+        message("l", identify("l", "late", "{}"), 20, Instant.now(), Map.of())), later());
+    assertEquals(Outcome.Kind.RETRY, outcomes.get(1).kind());
   }
 
   @Test
@@ -357,7 +419,55 @@ class DispatcherTest {
     List<Outcome> outcomes = dispatcher(crashing).dispatch(List.of(message("b", "boom"), message("c", "u3")), later());
     assertEquals(Outcome.Kind.RETRY, outcomes.get(0).kind());
     assertEquals("internal error: IllegalStateException", outcomes.get(0).reason());
+    assertTrue(queue.visibility.get("rh-b").toSeconds() >= 15, "a failure with its backoff, not a 2 s loop that"
+        + " would run into the queue's maxReceiveCount: " + queue.visibility.get("rh-b"));
     assertEquals(Outcome.Kind.DELIVERED, outcomes.get(1).kind());
+  }
+
+  @Test
+  void noQueueWriteStartsTooCloseToTheDeadlineTheEventWaitsForTheNextReceive() {
+    // Two unstamped messages of one user, each refused with a write that takes a second.
+    com.userpilotrelay.queue.EventQueue slowQueue = new com.userpilotrelay.queue.EventQueue() {
+      @Override
+      public java.util.Set<String> enqueue(List<QueueMessage> messages) {
+        return queue.enqueue(messages);
+      }
+
+      @Override
+      public java.util.Set<String> deadLetter(List<QueueMessage> messages) {
+        return queue.deadLetter(messages);
+      }
+
+      @Override
+      public java.util.Set<String> reject(List<QueueMessage> messages) {
+        try {
+          Thread.sleep(1_000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return queue.reject(messages);
+      }
+
+      @Override
+      public java.util.Set<String> retryAfter(Map<String, Duration> delays) {
+        return queue.retryAfter(delays);
+      }
+    };
+    Dispatcher d = new Dispatcher(DispatcherTest::testMapping,
+        new HttpUserpilotClient(new Endpoint(userpilot.endpoint()), ApiKey.fixed(StandInUserpilot.API_KEY),
+            Duration.ofSeconds(2)), new RatePacer(Map.of(), 1), new RetryPolicy(Duration.ofSeconds(30), Duration.ofHours(24)),
+        slowQueue, STAMP, 8, 4, observer, Clock.systemUTC(), Duration.ofSeconds(2));
+    String body1 = identify("f1", "u1", "{}");
+    String body2 = identify("f2", "u1", "{}");
+    List<InboundMessage> forged = List.of(new InboundMessage("f1", "rh-f1", 1, body1, Map.of(), null, null),
+        new InboundMessage("f2", "rh-f2", 1, body2, Map.of(), null, null));
+    // The last write may start half a second from now; the first takes a second.
+    Instant deadline = Instant.now().plus(Dispatcher.VISIBILITY_RESERVE).plus(Dispatcher.SEND_RESERVE).plusMillis(500);
+    List<Outcome> outcomes = d.dispatch(forged, deadline);
+    assertEquals(Outcome.Kind.REFUSED, outcomes.get(0).kind());
+    assertEquals(Outcome.Kind.WAITING, outcomes.get(1).kind(), outcomes.get(1).toString());
+    assertTrue(outcomes.get(1).reason().startsWith("not refused before the invocation's deadline"), outcomes.get(1).reason());
+    assertEquals(1, queue.rejected.size(), "no write that could outlast the invocation");
   }
 
   @Test

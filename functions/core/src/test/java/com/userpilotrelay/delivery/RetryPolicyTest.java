@@ -41,7 +41,7 @@ class RetryPolicyTest {
 
   @Test
   void nothingAsksSqsForMoreVisibilityThanItAllows() {
-    RetryPolicy p = new RetryPolicy(Duration.ofSeconds(30), Duration.ofHours(20), Duration.ofDays(7), () -> 0.999);
+    RetryPolicy p = new RetryPolicy(Duration.ofSeconds(30), Duration.ofHours(20), Duration.ofDays(5), () -> 0.999);
     assertTrue(p.delayAfter(40, Duration.ofDays(3), T0, T0).compareTo(SqsEventQueue.MAX_VISIBILITY) <= 0);
     assertTrue(SqsEventQueue.MAX_VISIBILITY.compareTo(Duration.ofHours(12)) < 0);
   }
@@ -65,6 +65,6 @@ class RetryPolicyTest {
   @Test
   void aHorizonOutsideWhatTheQueueKeepsIsRefused() {
     assertThrows(IllegalArgumentException.class,
-        () -> new RetryPolicy(Duration.ofSeconds(30), Duration.ofMinutes(30), Duration.ofDays(8), () -> 0.5));
+        () -> new RetryPolicy(Duration.ofSeconds(30), Duration.ofMinutes(30), Duration.ofDays(6), () -> 0.5));
   }
 }

@@ -41,7 +41,7 @@ public final class DispatchHandler implements RequestHandler<SQSEvent, SQSBatchR
    * calls it makes after its last Userpilot call (Dispatcher.SQS_RESERVE, which also covers the visibility
    * changes, each bounded by SqsClients' API-call timeout).
    */
-  static final Duration SEND_BUDGET = Duration.ofSeconds(3);
+  static final Duration SEND_BUDGET = Duration.ofSeconds(1);
   static final Duration NO_CONTEXT_BUDGET = Duration.ofSeconds(60);
 
   /** Built once per container; a bad setting fails the function's start. */

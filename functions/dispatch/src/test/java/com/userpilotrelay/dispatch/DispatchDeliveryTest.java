@@ -111,9 +111,9 @@ class DispatchDeliveryTest {
       SQSBatchResponse first = p.pollOnce(1);
       assertEquals(1, first.getBatchItemFailures().size(), "kept for a retry");
       assertEquals(0, p.sqs.depth(p.sqs.deadLetterUrl()));
-      // The retry comes back after its backoff (about a second here), first received 25 hours ago as far as
-      // SQS's timestamps say.
-      long dayAgo = System.currentTimeMillis() - java.time.Duration.ofHours(25).toMillis();
+      // The retry comes back after its backoff (about a second here), first received two days ago as far as
+      // SQS's timestamps say: whatever this dispatcher saw, twice the horizon has passed.
+      long dayAgo = System.currentTimeMillis() - java.time.Duration.ofHours(49).toMillis();
       SQSBatchResponse last = p.pollOnce(5, event -> event.getRecords().forEach(r ->
           r.getAttributes().put("ApproximateFirstReceiveTimestamp", Long.toString(dayAgo))));
       assertTrue(last.getBatchItemFailures().isEmpty(), "handled: dead-lettered by the relay itself");
@@ -121,8 +121,8 @@ class DispatchDeliveryTest {
       List<Message> dead = p.sqs.drain(p.sqs.deadLetterUrl());
       assertEquals(1, dead.size());
       String reason = dead.get(0).messageAttributes().get("reason").stringValue();
-      assertTrue(reason.startsWith("failed for longer than the retry horizon (24 h) over 2 receives; last: Identify"
-          + " User: Userpilot answered HTTP 503"), reason);
+      assertTrue(reason.startsWith("failed for longer than the retry horizon (24 h): 2 failed attempts here over 2"
+          + " receives; last: Identify User: Userpilot answered HTTP 503"), reason);
       assertEquals("dispatch", dead.get(0).messageAttributes().get("stage").stringValue());
       assertEquals("2", dead.get(0).messageAttributes().get("attempts").stringValue());
       assertEquals("503", dead.get(0).messageAttributes().get("status").stringValue());

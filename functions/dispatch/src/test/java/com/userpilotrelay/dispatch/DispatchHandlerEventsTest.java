@@ -75,10 +75,10 @@ class DispatchHandlerEventsTest {
     assertEquals(List.of(), response.getBatchItemFailures(), "handled: nothing left for SQS to move blindly");
     assertEquals(1, queue.deadLettered.size());
     var attributes = queue.deadLettered.get(0).attributes();
-    assertTrue(attributes.get("reason").startsWith("failed for longer than the retry horizon (24 h) over 52 receives"),
-        attributes.get("reason"));
+    assertTrue(attributes.get("reason").startsWith("failed for longer than the retry horizon (24 h): 1 failed attempts"
+        + " here over 52 receives"), attributes.get("reason"));
     assertEquals("dispatch", attributes.get("stage"));
     assertEquals("500", attributes.get("status"));
-    assertEquals("52", attributes.get("attempts"));
+    assertEquals("1", attributes.get("attempts"), "its own attempts, not its receives");
   }
 }
