@@ -2,7 +2,8 @@
 // Sends Segment events to the relay through Segment's own Webhooks (Actions) destination code, exactly as
 // Segment's servers run it: Destination.onEvent for one event, onBatch for a batch, the "send" action with
 // a batch_size, a headers mapping carrying the ingest token, and the destination's sharedSecret (which
-// signs the first event of a batch). Prints one JSON line per request: {label, events, statuses, body}.
+// signs the first event of a batch). Prints one JSON line per request:
+// {label, events, bodyBytes, statuses, body, answerBytes}.
 //
 // Usage: node send-as-segment.js <install dir> <relay url> <shared secret> <token> <label:count>...
 const path = require('path');
@@ -13,9 +14,14 @@ const requireFromInstall = createRequire(path.resolve(installDir, 'package.json'
 const { Destination } = requireFromInstall('@segment/actions-core');
 const definition = require(path.resolve(installDir, 'package', 'dist', 'destinations', 'webhook')).default;
 
+/** A messageId as analytics.js makes it ("ajs-next-", the time, a UUID): the size of Segment's own ids. */
+function messageId(label, i) {
+  return `ajs-next-1796515200000-${label}-${String(i).padStart(5, '0')}-4c8e-9d1f-0b2a7e6f5d3c`;
+}
+
 /** A track event as Segment sends it: about 1.2 KB, with the context a browser source adds. */
 function segmentEvent(label, i) {
-  const id = `${label}-${String(i).padStart(5, '0')}`;
+  const id = messageId(label, i);
   return {
     type: 'track',
     event: 'Report Exported',
@@ -50,6 +56,15 @@ function segmentEvent(label, i) {
   };
 }
 
+// actions-core reads an answer through response.clone() (node-fetch 2): when the answer is larger than the
+// stream buffers (16 KB each, per Segment's own comment in prepare-response), the unread original stops the
+// socket and the clone's read never ends. With no timer left (the 10 s timeout ends when the headers
+// arrive), Node's loop runs empty and the process would exit 0 in silence; this turns that into an answer.
+let stalled = () => {};
+process.on('beforeExit', () => stalled());
+const STALLED = 'Segment\'s client never finished reading the relay\'s answer (actions-core clones the response; '
+  + 'node-fetch 2 stalls on an answer larger than its 16 KB stream buffers): keep the answer under 16 KB';
+
 async function main() {
   const destination = new Destination(definition);
   for (const plan of plans) {
@@ -72,14 +87,17 @@ async function main() {
     };
     const bodyBytes = Buffer.byteLength(JSON.stringify(count === 1 ? events[0] : events));
     let line;
+    const stall = new Promise((resolve) => { stalled = resolve; }).then(() => ({ stalled: true }));
     try {
-      if (count === 1) {
+      const sent = count === 1 ? destination.onEvent(events[0], settings) : destination.onBatch(events, settings);
+      const results = await Promise.race([sent, stall]);
+      if (results && results.stalled) {
+        line = { label, events: count, bodyBytes, statuses: [-2], body: STALLED };
+      } else if (count === 1) {
         // onEvent throws on an HTTP error; its last result carries the parsed answer of a success.
-        const results = await destination.onEvent(events[0], settings);
         const answered = results.filter((r) => r && r.data !== undefined).pop();
         line = { label, events: count, bodyBytes, statuses: [200], body: JSON.stringify(answered ? answered.data : null) };
       } else {
-        const results = await destination.onBatch(events, settings);
         const statuses = results.flatMap((r) => (r.multistatus || []).map((m) => m.status));
         const first = results.flatMap((r) => r.multistatus || [])[0] || {};
         line = { label, events: count, statuses: [...new Set(statuses)], bodyBytes,
@@ -95,6 +113,9 @@ async function main() {
       }
       line = { label, events: count, bodyBytes, statuses: [response ? response.status : -1],
         body: answer === undefined ? String(error.message) : typeof answer === 'string' ? answer : JSON.stringify(answer) };
+    }
+    if (line.statuses[0] >= 0) {
+      line.answerBytes = Buffer.byteLength(line.body);
     }
     process.stdout.write(JSON.stringify(line) + '\n');
   }
