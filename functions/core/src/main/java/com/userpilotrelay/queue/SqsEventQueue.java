@@ -37,10 +37,11 @@ public final class SqsEventQueue implements EventQueue {
   static final int MAX_BATCH_BYTES = 256 * 1024;
   /**
    * Default time within which a send call starts its attempts (batches and retries); an attempt started takes
-   * up to SqsClients' API-call timeout more. Ingest makes two calls (rejected events, then accepted ones): at
-   * most 2 x (2 + 3) s, the ingest function's and Segment's 10 s.
+   * up to SqsClients' API-call timeout more, so a call that cannot store everything reports it within 7 s and
+   * ingest answers 503 before Segment's 10 s. (A request with rejected events makes a second, usually small,
+   * call first.)
    */
-  public static final Duration DEFAULT_BUDGET = Duration.ofSeconds(2);
+  public static final Duration DEFAULT_BUDGET = Duration.ofSeconds(4);
   /** SQS refuses a visibility timeout that ends more than 12 hours after the receive; stay clear of it. */
   public static final Duration MAX_VISIBILITY = Duration.ofHours(12).minusMinutes(15);
 

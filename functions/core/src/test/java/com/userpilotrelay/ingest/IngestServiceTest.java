@@ -324,4 +324,37 @@ class IngestServiceTest {
     assertFalse(IngestService.isJson("application/json; charset=utf-8\u0000"));
     assertTrue(IngestService.isJson("\tapplication/json ;\tcharset=utf-8 "));
   }
+
+  /** Segment's client stalls on an answer over 16 KB: the lists are cut to fit and say how much was left out. */
+  @Test
+  void theAnswerToSegmentsLargestBatchStaysUnder16KbAndSaysWhatItLeftOut() {
+    StringBuilder good = new StringBuilder("[");
+    StringBuilder bad = new StringBuilder("[");
+    for (int i = 0; i < 4000; i++) {
+      String id = "ajs-next-" + "0123456789abcdef0123456789abcdef".substring(0, 24) + "-" + i;
+      good.append(i == 0 ? "" : ",").append("{\"type\":\"track\",\"userId\":\"u").append(i % 7)
+          .append("\",\"event\":\"E\",\"messageId\":\"").append(id).append("\"}");
+      bad.append(i == 0 ? "" : ",").append("{\"type\":\"track\",\"userId\":\"u\",\"messageId\":\"bad-").append(i)
+          .append("\"}");
+    }
+    IngestResponse ok = post(good.append("]").toString());
+    assertEquals(200, ok.status());
+    assertTrue(ok.body().length() <= 16 * 1024, "answer bytes " + ok.body().length());
+    JsonNode answer = json(ok);
+    assertEquals(4000, answer.get("accepted").asInt());
+    int listed = answer.get("messageIds").size();
+    assertTrue(listed > 100, "as many as fit: " + listed);
+    assertEquals(4000 - listed, answer.get("messageIdsOmitted").asInt());
+    for (int i = 0; i < listed; i++) {
+      assertTrue(answer.get("messageIds").get(i).asText().endsWith("-" + i), "in request order");
+    }
+    assertEquals(4000, ok.messageIds().size(), "every id still reaches the logs and the runner's history");
+
+    IngestResponse refused = post(bad.append("]").toString());
+    assertEquals(400, refused.status());
+    assertTrue(refused.body().length() <= 16 * 1024, "answer bytes " + refused.body().length());
+    JsonNode rejected = json(refused);
+    assertEquals(4000, rejected.get("rejected").size() + rejected.get("rejectedOmitted").asInt());
+    assertEquals(0, rejected.get("rejected").get(0).get("index").asInt(), "the first ones, with their reasons");
+  }
 }
