@@ -249,6 +249,10 @@ public final class IngestService {
     for (JsonNode entry : entries) {
       int size = Json.write(entry).length() + 1;
       if (bytes + size > maxBytes) {
+        if (listed.isEmpty()) {
+          // The first entry always says what is wrong, cut to fit if it must be.
+          listed.add(shortened(entry, maxBytes));
+        }
         break;
       }
       listed.add(entry);
@@ -258,6 +262,22 @@ public final class IngestService {
     if (omitted > 0) {
       answer.put(name + "Omitted", omitted);
     }
+  }
+
+  /** An entry too large for its list: its index and messageId, and its first error cut to fit. */
+  private static JsonNode shortened(JsonNode entry, int maxBytes) {
+    if (!entry.isObject() || !entry.has("errors")) {
+      return entry;
+    }
+    ObjectNode copy = ((ObjectNode) entry).deepCopy();
+    String first = entry.path("errors").path(0).asText("");
+    int room = Math.max(100, maxBytes / 2);
+    copy.putArray("errors").add(first.length() > room ? first.substring(0, room) + "…" : first);
+    int more = entry.path("errors").size() - 1;
+    if (more > 0) {
+      copy.put("errorsOmitted", more);
+    }
+    return copy;
   }
 
   private static QueueMessage quarantined(SegmentBody.RawEvent raw, String givenId, List<String> errors) {
