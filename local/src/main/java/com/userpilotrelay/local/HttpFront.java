@@ -52,6 +52,9 @@ final class HttpFront {
     com.fasterxml.jackson.databind.node.ArrayNode deadLetters();
 
     int redrive();
+
+    /** The page and GET /events (EventPage): true when it answered. */
+    boolean page(HttpExchange exchange, String method, String path) throws IOException;
   }
 
   private final HttpServer server;
@@ -119,6 +122,11 @@ final class HttpFront {
     try (exchange) {
       String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
       String path = exchange.getRequestURI().getRawPath();
+      String refused = LocalGuard.refusal(exchange, method, path, port());
+      if (refused != null) {
+        error(exchange, 403, refused);
+        return;
+      }
       switch (path) {
         case "/segment" -> {
           if (allowed(exchange, method, "POST")) {
@@ -147,8 +155,12 @@ final class HttpFront {
             send(exchange, 200, Json.write(Json.object().put("redriven", routes.redrive())));
           }
         }
-        default -> error(exchange, 404, "not found: " + method + " " + path
-            + "; routes: POST /segment, GET /health, GET /stats, GET /dead-letters, POST /dead-letters/redrive");
+        default -> {
+          if (!routes.page(exchange, method, path)) {
+            error(exchange, 404, "not found: " + method + " " + path + "; routes: POST /segment, GET /health,"
+                + " GET /stats, GET /dead-letters, POST /dead-letters/redrive, GET /, GET /events/{messageId}");
+          }
+        }
       }
     } catch (RuntimeException e) {
       Log.error("local http: request failed", Map.of("error", e.getClass().getName(),

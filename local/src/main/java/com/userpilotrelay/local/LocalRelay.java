@@ -23,7 +23,13 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import com.sun.net.httpserver.HttpExchange;
+import com.userpilotrelay.delivery.DeliveryObserver;
+import java.io.IOException;
+import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -164,6 +170,7 @@ public final class LocalRelay {
     }
     LocalSqs sqs = LocalSqs.start(settings.sqsPort(), settings.dataDir(), settings.maxReceiveCount());
     Running running = null;
+    EventHistory history = null;
     try {
       Map<Setting, String> queues = new HashMap<>();
       queues.put(Setting.EVENTS_QUEUE_URL, sqs.queueUrl());
@@ -171,10 +178,26 @@ public final class LocalRelay {
       Env full = LocalSettings.derive(env, queues);
 
       IngestService ingestService = IngestSetup.service(full, secrets, sqs.client());
-      RelayStats stats = new RelayStats();
+      history = EventHistory.open(settings.dataDir(), settings.historyLimit(), settings.historyAge(),
+          java.time.Clock.systemUTC(), path -> LocalSettings.printable(endpoint.resolve(path)).toString());
+      RelayStats stats = new RelayStats(history::ingested);
       SqsEventQueue dispatchQueue = new SqsEventQueue(sqs.client(), sqs.queueUrl(), sqs.deadLetterUrl(),
           DISPATCH_SEND_CONCURRENCY);
-      Dispatcher dispatcher = DispatchSetup.dispatcher(full, mappings, transport, dispatchQueue, stats::outcome);
+      List<DeliveryObserver> observers = new ArrayList<>();
+      observers.add(new DeliveryObserver() {
+        @Override
+        public void finished(com.userpilotrelay.delivery.Outcome outcome) {
+          stats.outcome(outcome);
+        }
+      });
+      observers.add(history);
+      if (!settings.logJson()) {
+        ReadableConsole console = new ReadableConsole(System.out, ZoneId.systemDefault());
+        Log.format(console);
+        observers.add(console);
+      }
+      Dispatcher dispatcher = DispatchSetup.dispatcher(full, mappings, transport, dispatchQueue,
+          new DeliveryReports(observers));
       String queueArn = sqs.client().getQueueAttributes(b -> b.queueUrl(sqs.queueUrl())
           .attributeNames(QueueAttributeName.QUEUE_ARN)).attributes().get(QueueAttributeName.QUEUE_ARN);
       QueuePoller poller = new QueuePoller(sqs.client(), sqs.queueUrl(), queueArn, new DispatchHandler(dispatcher),
@@ -183,6 +206,8 @@ public final class LocalRelay {
 
       running = new Running(settings, sqs, poller, stats, deadLetters, client.isEmpty(), endpoint,
           env.optional(Setting.MAPPINGS_FILE).orElse(null));
+      running.history = history;
+      running.page = new EventPage(history);
       running.front = HttpFront.start(settings.port(), new IngestHandler(ingestService), stats, running);
       poller.start(settings.dispatchConcurrency());
       running.startup = Duration.ofNanos(System.nanoTime() - started);
@@ -192,7 +217,11 @@ public final class LocalRelay {
       if (running != null) {
         running.stop();
       } else {
+        if (history != null) {
+          history.close();
+        }
         sqs.close();
+        Log.format(null);
       }
       throw e;
     }
@@ -224,6 +253,8 @@ public final class LocalRelay {
     private volatile boolean ready;
     private volatile boolean stopping;
     private volatile Duration startup = Duration.ZERO;
+    private EventHistory history;
+    private EventPage page;
 
     private Running(LocalSettings settings, LocalSqs sqs, QueuePoller poller, RelayStats stats, DeadLetters deadLetters,
         boolean dryRun, Endpoint endpoint, String mappingsFile) {
@@ -278,6 +309,11 @@ public final class LocalRelay {
       return deadLetters.redrive();
     }
 
+    @Override
+    public boolean page(HttpExchange exchange, String method, String path) throws IOException {
+      return page != null && page.handle(exchange, method, path);
+    }
+
     /** Stops taking requests, lets the pollers finish their batches, then closes the queues' file. */
     public void stop() {
       synchronized (this) {
@@ -295,8 +331,12 @@ public final class LocalRelay {
         }
         poller.stop(POLLER_GRACE);
         sqs.close();
+        if (history != null) {
+          history.close();
+        }
       } finally {
         Log.info("stopped", Map.of("ms", (System.nanoTime() - began) / 1_000_000));
+        Log.format(null);
         stopped.countDown();
       }
     }
@@ -321,6 +361,8 @@ public final class LocalRelay {
       b.append("Userpilot Relay (local) ").append(HttpUserpilotClient.USER_AGENT.substring("userpilot-relay/".length()))
           .append(" ready in ").append(startup.toMillis()).append(" ms\n");
       b.append("  events:   POST ").append(base).append("/segment\n");
+      b.append("  page:     ").append(base).append("/  (counts, latest events, dead letters)\n");
+      b.append("  events:   GET ").append(base).append("/events/{messageId}  (where is my event?)\n");
       b.append("  local:    GET ").append(base).append("/health  GET /stats  GET /dead-letters  POST /dead-letters/redrive\n");
       b.append("  queues:   ElasticMQ on ").append(sqs.endpoint()).append(", kept in ").append(dataDir()).append('\n');
       if (dryRun) {

@@ -57,6 +57,8 @@ public final class Dispatcher {
   private final ExecutorService workers;
   private final int parallelism;
   private final Consumer<Outcome> listener;
+  /** Until DispatchSetup passes an observer: a listener that is also an observer hears each attempt. */
+  private final DeliveryObserver observer;
   private final Clock clock;
   private final Duration callReserve;
 
@@ -88,6 +90,7 @@ public final class Dispatcher {
       return t;
     });
     this.listener = listener == null ? o -> { } : listener;
+    this.observer = listener instanceof DeliveryObserver o ? o : DeliveryObserver.NONE;
     this.clock = clock;
   }
 
@@ -229,8 +232,14 @@ public final class Dispatcher {
         break;
       }
       long started = System.nanoTime();
+      Instant startedAt = clock.instant();
       UserpilotResponse response = transport.send(request);
-      metrics.latency(request.action(), (System.nanoTime() - started) / 1_000_000);
+      long millis = (System.nanoTime() - started) / 1_000_000;
+      metrics.latency(request.action(), millis);
+      if (observer != DeliveryObserver.NONE) {
+        observer.attempted(new Attempt(messageId, user, m.mappingName(), request.action(), request.method(),
+            request.path(), Json.write(request.body()), response.status(), response.detail(), millis, startedAt));
+      }
       lastStatus = response.status();
       if (response.ok()) {
         done.add(i);
