@@ -20,6 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class ReadableConsole implements DeliveryObserver, Log.Format {
   private static final int MAX_REMEMBERED = 10_000;
+  /** Wide enough for dead-lettered and a gap. */
+  private static final int KIND_COLUMN = 15;
   private final PrintStream out;
   private final DateTimeFormatter time;
   /** The last Userpilot call per messageId, until its outcome is printed. */
@@ -49,7 +51,7 @@ final class ReadableConsole implements DeliveryObserver, Log.Format {
   String outcomeLine(Instant at, Outcome outcome, Attempt attempt) {
     String kind = String.valueOf(outcome.kind()).toLowerCase(Locale.ROOT).replace('_', '-');
     StringBuilder line = new StringBuilder();
-    line.append(time.format(at)).append(' ').append(pad(kind, 14));
+    line.append(time.format(at)).append(' ').append(pad(kind, KIND_COLUMN));
     line.append(attempt == null ? "-" : clean(attempt.action(), 40));
     line.append(" user=").append(clean(outcome.userKey(), 80));
     line.append(" msg=").append(clean(outcome.messageId() != null ? outcome.messageId() : outcome.id(), 100));
@@ -79,7 +81,7 @@ final class ReadableConsole implements DeliveryObserver, Log.Format {
     }
     StringBuilder line = new StringBuilder(time.format(at)).append(' ');
     if ("ingest".equals(message) && fields.containsKey("accepted")) {
-      line.append(pad("received", 14)).append(fields.get("accepted")).append(" accepted, ")
+      line.append(pad("received", KIND_COLUMN)).append(fields.get("accepted")).append(" accepted, ")
           .append(fields.get("rejected")).append(" rejected  ").append(fields.get("status"))
           .append(" in ").append(fields.get("ms")).append(" ms");
       return line.toString();
@@ -89,12 +91,9 @@ final class ReadableConsole implements DeliveryObserver, Log.Format {
     return line.toString();
   }
 
+  /** Left-aligned in a column of {@code width}, and always followed by at least one space. */
   private static String pad(String s, int width) {
-    StringBuilder b = new StringBuilder(s);
-    while (b.length() < width) {
-      b.append(' ');
-    }
-    return b.append(b.length() == width ? "" : " ").toString();
+    return s.length() >= width ? s + " " : String.format(Locale.ROOT, "%-" + width + "s", s);
   }
 
   static String clean(String value, int max) {
