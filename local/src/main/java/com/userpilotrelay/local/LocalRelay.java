@@ -150,6 +150,18 @@ public final class LocalRelay {
   public static Running start(Env env) {
     long started = System.nanoTime();
     LocalSettings settings = LocalSettings.read(env);
+    // Readable from the first line on (LOG_FORMAT): the settings below may already warn.
+    ReadableConsole console = settings.logJson() ? null : new ReadableConsole(System.out, ZoneId.systemDefault());
+    Log.format(console);
+    try {
+      return start(env, settings, console, started);
+    } catch (RuntimeException e) {
+      Log.format(null);
+      throw e;
+    }
+  }
+
+  private static Running start(Env env, LocalSettings settings, ReadableConsole console, long started) {
     SecretSource secrets = SecretSource.none();
     Env base = LocalSettings.derive(env, Map.of());
     // Everything that only reads settings fails here, before a port or file is touched.
@@ -191,9 +203,7 @@ public final class LocalRelay {
         }
       });
       observers.add(history);
-      if (!settings.logJson()) {
-        ReadableConsole console = new ReadableConsole(System.out, ZoneId.systemDefault());
-        Log.format(console);
+      if (console != null) {
         observers.add(console);
       }
       Dispatcher dispatcher = DispatchSetup.dispatcher(full, mappings, transport, dispatchQueue,
@@ -221,7 +231,6 @@ public final class LocalRelay {
           history.close();
         }
         sqs.close();
-        Log.format(null);
       }
       throw e;
     }
