@@ -71,6 +71,10 @@ final class EventHistory implements DeliveryObserver, AutoCloseable {
   private final BlockingQueue<String> pending = new ArrayBlockingQueue<>(MAX_PENDING_LINES);
   private volatile boolean rewriteNeeded;
   private volatile boolean stopping;
+  /** The file could not be written: retried every RETRY_WRITE, warned about once. Writer thread only. */
+  private boolean failing;
+  private long nextTry;
+  private static final Duration RETRY_WRITE = Duration.ofSeconds(30);
   private final AtomicLong skippedLines = new AtomicLong();
   private BufferedWriter appender;
   private long fileBytes;
@@ -93,8 +97,17 @@ final class EventHistory implements DeliveryObserver, AutoCloseable {
    */
   static EventHistory open(Path dataDir, int limit, Duration maxAge, Clock clock, Function<String, String> urlOf) {
     EventHistory history = new EventHistory(dataDir.resolve(FILE), limit, maxAge, clock, urlOf);
-    history.restore();
-    history.rewrite();
+    boolean clean = history.restore();
+    long live;
+    synchronized (history) {
+      live = history.bytes;
+    }
+    if (clean && history.fileBytes() <= Math.max(COMPACT_FLOOR_BYTES, 2 * live)) {
+      history.openAppender();
+    } else {
+      // A torn or unreadable line, or more than twice what is kept: start from a clean file.
+      history.rewrite();
+    }
     history.writer.start();
     return history;
   }
@@ -206,7 +219,7 @@ final class EventHistory implements DeliveryObserver, AutoCloseable {
   private void record(ObjectNode line) {
     String text = line.toString();
     synchronized (this) {
-      apply(line, text.length());
+      apply(line, text);
       trim(clock.millis());
       if (!pending.offer(text)) {
         // Memory has it; the next rewrite puts it on disk.
@@ -223,8 +236,10 @@ final class EventHistory implements DeliveryObserver, AutoCloseable {
     long acceptedAt;
     long lastChange;
     long bytes;
-    final List<ObjectNode> attempts = new ArrayList<>();
-    final List<ObjectNode> outcomes = new ArrayList<>();
+    /** The lines as written (compact strings, parsed only when asked for). */
+    final List<String> attempts = new ArrayList<>();
+    final List<String> outcomes = new ArrayList<>();
+    String lastOutcome;
     int attemptsDropped;
     int outcomesDropped;
 
@@ -234,7 +249,7 @@ final class EventHistory implements DeliveryObserver, AutoCloseable {
   }
 
   /** Adds one line's fact; the caller holds the lock. */
-  private void apply(ObjectNode line, int size) {
+  private void apply(ObjectNode line, String text) {
     String id = line.path("id").asText(null);
     String kind = line.path("k").asText("");
     if (id == null) {
@@ -262,18 +277,19 @@ final class EventHistory implements DeliveryObserver, AutoCloseable {
         path.outcomesDropped += line.path("outcomesDropped").asInt(0);
       }
       case "attempt" -> {
-        path.attempts.add(line);
-        grow(path, size);
+        path.attempts.add(text);
+        grow(path, text.length());
         if (path.attempts.size() > MAX_ENTRIES_PER_EVENT) {
-          grow(path, -path.attempts.remove(0).toString().length());
+          grow(path, -path.attempts.remove(0).length());
           path.attemptsDropped++;
         }
       }
       case "outcome" -> {
-        path.outcomes.add(line);
-        grow(path, size);
+        path.outcomes.add(text);
+        path.lastOutcome = line.path("kind").asText();
+        grow(path, text.length());
         if (path.outcomes.size() > MAX_ENTRIES_PER_EVENT) {
-          grow(path, -path.outcomes.remove(0).toString().length());
+          grow(path, -path.outcomes.remove(0).length());
           path.outcomesDropped++;
         }
       }
@@ -330,9 +346,7 @@ final class EventHistory implements DeliveryObserver, AutoCloseable {
   private ObjectNode describe(EventPath path) {
     ObjectNode json = Json.object();
     json.put("messageId", path.messageId);
-    ObjectNode lastOutcome = path.outcomes.isEmpty() ? null : path.outcomes.get(path.outcomes.size() - 1);
-    json.put("state", lastOutcome == null ? (path.attempts.isEmpty() ? "QUEUED" : "SENDING")
-        : lastOutcome.path("kind").asText());
+    json.put("state", path.lastOutcome != null ? path.lastOutcome : path.attempts.isEmpty() ? "QUEUED" : "SENDING");
     if (path.acceptedAt > 0) {
       json.put("acceptedAt", Instant.ofEpochMilli(path.acceptedAt).toString());
     } else {
@@ -341,7 +355,8 @@ final class EventHistory implements DeliveryObserver, AutoCloseable {
     json.put("lastChange", Instant.ofEpochMilli(path.lastChange).toString());
     String user = null;
     ArrayNode attempts = json.putArray("attempts");
-    for (ObjectNode a : path.attempts) {
+    for (String text : path.attempts) {
+      JsonNode a = Json.parse(text);
       ObjectNode out = attempts.addObject();
       out.put("at", Instant.ofEpochMilli(a.path("at").asLong()).toString());
       out.put("mapping", a.path("mapping").asText(null));
@@ -363,7 +378,8 @@ final class EventHistory implements DeliveryObserver, AutoCloseable {
     }
     json.put("attemptsDropped", path.attemptsDropped);
     ArrayNode outcomes = json.putArray("outcomes");
-    for (ObjectNode o : path.outcomes) {
+    for (String text : path.outcomes) {
+      JsonNode o = Json.parse(text);
       ObjectNode out = outcomes.addObject();
       out.put("at", Instant.ofEpochMilli(o.path("at").asLong()).toString());
       out.put("kind", o.path("kind").asText());
@@ -382,8 +398,10 @@ final class EventHistory implements DeliveryObserver, AutoCloseable {
 
   // ---- disk ----
 
-  private void restore() {
+  /** Reads the file into memory; false when some of it could not be read or its last line is torn. */
+  private boolean restore() {
     int unreadable = 0;
+    boolean clean = true;
     try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       String text;
       while ((text = in.readLine()) != null) {
@@ -399,15 +417,16 @@ final class EventHistory implements DeliveryObserver, AutoCloseable {
         }
         if (line instanceof ObjectNode object) {
           synchronized (this) {
-            apply(object, text.length());
+            apply(object, text);
           }
         } else {
           unreadable++;
         }
       }
     } catch (NoSuchFileException first) {
-      return;
+      return false;
     } catch (IOException | UncheckedIOException e) {
+      clean = false;
       // History is a convenience: start with what was read rather than not at all.
       Log.warn("event history: could not read all of it; starting with what was read",
           Map.of("file", file.toString(), "error", e.getClass().getSimpleName()));
@@ -418,6 +437,29 @@ final class EventHistory implements DeliveryObserver, AutoCloseable {
     if (unreadable > 0) {
       Log.warn("event history: skipped lines it could not read (a torn last line after a crash is expected)",
           Map.of("file", file.toString(), "lines", unreadable));
+    }
+    return clean && unreadable == 0 && endsWithNewline();
+  }
+
+  private boolean endsWithNewline() {
+    try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(file.toFile(), "r")) {
+      if (raf.length() == 0) {
+        return true;
+      }
+      raf.seek(raf.length() - 1);
+      return raf.read() == '\n';
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private void openAppender() {
+    try {
+      fileBytes = Files.size(file);
+      appender = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      rewrite();
     }
   }
 
@@ -434,8 +476,8 @@ final class EventHistory implements DeliveryObserver, AutoCloseable {
         head.put("attemptsDropped", path.attemptsDropped);
         head.put("outcomesDropped", path.outcomesDropped);
         lines.add(head.toString());
-        path.attempts.forEach(a -> lines.add(a.toString()));
-        path.outcomes.forEach(o -> lines.add(o.toString()));
+        lines.addAll(path.attempts);
+        lines.addAll(path.outcomes);
       }
       // Everything waiting to be appended is in memory, and so in this rewrite.
       pending.clear();
@@ -457,9 +499,14 @@ final class EventHistory implements DeliveryObserver, AutoCloseable {
       fileBytes = written;
       appender = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
           StandardOpenOption.APPEND);
+      failing = false;
     } catch (IOException e) {
-      Log.warn("event history: cannot write its file; history is kept in memory only until the next try",
-          Map.of("file", file.toString(), "error", e.getClass().getSimpleName()));
+      if (!failing) {
+        Log.warn("event history: cannot write its file; it is kept in memory and written again in 30 s",
+            Map.of("file", file.toString(), "error", e.getClass().getSimpleName()));
+      }
+      failing = true;
+      nextTry = System.nanoTime() + RETRY_WRITE.toNanos();
       rewriteNeeded = true;
     }
   }
@@ -496,7 +543,8 @@ final class EventHistory implements DeliveryObserver, AutoCloseable {
       synchronized (this) {
         live = bytes;
       }
-      if (rewriteNeeded || fileBytes > Math.max(COMPACT_FLOOR_BYTES, 2 * live)) {
+      boolean due = !failing || System.nanoTime() - nextTry >= 0;
+      if (due && (rewriteNeeded || fileBytes > Math.max(COMPACT_FLOOR_BYTES, 2 * live))) {
         rewrite();
       }
       if (last && pending.isEmpty()) {
