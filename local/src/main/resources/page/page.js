@@ -112,26 +112,30 @@ async function refreshEvents() {
 }
 
 async function refreshDeadLetters() {
-  const { status, body } = await getJson('/dead-letters');
+  const { status, body } = await getJson('/dead-letters?limit=100');
   if (status !== 200) throw new Error('GET /dead-letters answered ' + status);
+  const letters = Array.isArray(body.deadLetters) ? body.deadLetters : [];
   const text = JSON.stringify(body);
-  document.getElementById('redrive').disabled = body.length === 0;
+  document.getElementById('redrive').disabled = letters.length === 0;
   if (text === lastDeadText) return;
   lastDeadText = text;
   const box = document.getElementById('dead-letters');
-  if (body.length === 0) {
+  if (letters.length === 0) {
     box.replaceChildren(el('p', { class: 'muted' }, 'None.'));
     return;
   }
-  const rows = body.map(d => el('tr', { class: 'dead-letter', 'data-message-id': d.messageId },
+  const rows = letters.map(d => el('tr', { class: 'dead-letter', 'data-message-id': d.messageId },
     el('td', null, el('code', null, d.messageId || '–')),
     el('td', null, d.stage || '–'),
     el('td', null, d.status === null || d.status === undefined ? '–' : String(d.status)),
     el('td', { class: 'reason' }, d.reason || '–')));
-  box.replaceChildren(el('table', null,
+  const table = el('table', null,
     el('thead', null, el('tr', null, el('th', null, 'messageId'), el('th', null, 'stage'),
       el('th', null, 'Userpilot status'), el('th', null, 'reason'))),
-    el('tbody', null, ...rows)));
+    el('tbody', null, ...rows));
+  const more = el('p', { class: 'muted' }, 'The first ' + letters.length + ' are shown; GET /dead-letters?after='
+    + body.next + ' lists the next ones.');
+  box.replaceChildren(...(body.next ? [table, more] : [table]));
 }
 
 async function refresh() {

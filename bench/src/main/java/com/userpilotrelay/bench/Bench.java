@@ -80,7 +80,7 @@ public final class Bench {
           case "dispatch" -> DispatchScenario.run(options);
           case "ratelimit" -> RateLimitScenario.run(options);
           case "cold" -> ColdStartScenario.run(options, options.repo, options.work, probeJar, localJar);
-          case "memory" -> MemoryScenario.run(options.repo, options.work, probeJar);
+          case "memory" -> MemoryScenario.run(options.repo, options.work, probeJar, localJar);
           case "jmh" -> JmhScenario.run(options, options.work);
           default -> throw new IllegalArgumentException(scenario);
         };
@@ -172,6 +172,12 @@ public final class Bench {
       peak.put("ingest_2500_events", memory.get("lambda_like").get("ingest_2500_events_mib").asDouble());
       peak.put("dispatch_10_messages", memory.get("lambda_like").get("dispatch_10_messages_mib").asDouble());
       peak.put("jvm_flags", memory.get("lambda_like").get("jvm_flags").asText());
+      JsonNode local = memory.path("local_runner");
+      if (local.has("request_4000_events_mib")) {
+        peak.put("local_runner_4000_events", local.get("request_4000_events_mib").asDouble());
+        peak.put("local_runner_dead_letters_1000", local.get("dead_letters_1000_mib").asDouble());
+        peak.put("local_runner_jvm_flags", local.get("jvm_flags").asText());
+      }
       result.set("peak_rss_mib", peak);
     }
     JsonNode jmh = details.path("jmh");

@@ -30,6 +30,7 @@ final class Functions {
     env.put("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials");
     env.put("EVENTS_QUEUE_URL", sqs.queueUrl());
     env.put("DEAD_LETTER_QUEUE_URL", sqs.deadLetterUrl());
+    env.put("REJECTED_QUEUE_URL", sqs.rejectedUrl());
     return env;
   }
 }

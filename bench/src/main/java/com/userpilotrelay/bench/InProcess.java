@@ -62,7 +62,6 @@ final class InProcess {
     env.put("DISPATCH_CONCURRENCY", Integer.toString(dispatchConcurrency));
     env.put("RATE_LIMIT_IDENTIFY_PER_MINUTE", Integer.toString(perMinute));
     env.put("RATE_LIMIT_TRACK_PER_MINUTE", Integer.toString(perMinute));
-    env.put("MAX_RECEIVE_COUNT", "25");
     return Env.of(env);
   }
 
@@ -72,7 +71,8 @@ final class InProcess {
 
   /** The dispatch function as Lambda runs it in one container: DispatchHandler around the configured Dispatcher. */
   static DispatchHandler dispatchHandler(Env env, HttpUserpilotClient client, RecordingQueue queue) {
-    Dispatcher dispatcher = DispatchSetup.dispatcher(env, Mappings.presets(), client, queue, null);
+    Dispatcher dispatcher = DispatchSetup.dispatcher(env, Mappings.presets(), client, queue,
+        com.userpilotrelay.ingest.IngestStamp.marker(), com.userpilotrelay.delivery.DeliveryObserver.NONE);
     return new DispatchHandler(dispatcher);
   }
 

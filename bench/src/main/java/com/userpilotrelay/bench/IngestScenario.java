@@ -107,7 +107,7 @@ final class IngestScenario {
     int warmup = options.quick ? 2 : 5;
     int runs = options.quick ? 3 : 7;
     try (EmbeddedSqs sqs = new EmbeddedSqs()) {
-      Env env = Env.of(Map.of("EVENTS_QUEUE_URL", sqs.queueUrl(), "DEAD_LETTER_QUEUE_URL", sqs.deadLetterUrl(),
+      Env env = Env.of(Map.of("EVENTS_QUEUE_URL", sqs.queueUrl(), "REJECTED_QUEUE_URL", sqs.rejectedUrl(),
           "INGEST_TOKEN", TOKEN));
       IngestService service = IngestSetup.service(env, SecretSource.none(), sqs.client());
       List<Double> times = new ArrayList<>();

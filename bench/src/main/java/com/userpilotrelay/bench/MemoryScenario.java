@@ -15,13 +15,14 @@ import java.util.Map;
  * Peak resident memory (VmHWM) of each function in a fresh JVM on its own deployment zip, under its
  * largest batch: ingest answering a 2,500-event (~500 KB) request, dispatch delivering a 10-message
  * batch (10 users, stand-in answering after 50 ms); each five times in a row, as a warm container would.
+ * And the local runner's, as local/relay.sh starts it ({@link LocalRunnerMemory}).
  */
 final class MemoryScenario {
   static final int REPEAT = 5;
 
   private MemoryScenario() {}
 
-  static ObjectNode run(Path repo, Path work, Path probeJar) throws Exception {
+  static ObjectNode run(Path repo, Path work, Path probeJar, Path localJar) throws Exception {
     FunctionZip ingest = FunctionZip.unpack(repo, "ingest", work);
     FunctionZip dispatch = FunctionZip.unpack(repo, "dispatch", work);
     Path body = work.resolve("ingest-2500.json");
@@ -45,7 +46,6 @@ final class MemoryScenario {
       dispatchEnv.put("USERPILOT_API_KEY", InProcess.API_KEY);
       dispatchEnv.put("USERPILOT_ENDPOINT", userpilot.endpoint().toString());
       dispatchEnv.put("DISPATCH_CONCURRENCY", "2");
-      dispatchEnv.put("MAX_RECEIVE_COUNT", "25");
 
       // The 512 MB function's JVM flags: on this 24 GiB machine the JVM's own defaults would pick G1 and a
       // 6 GiB heap ceiling, and a peak that says more about this machine than about the function.
@@ -58,6 +58,11 @@ final class MemoryScenario {
       set.put("dispatch_10_messages_mib", peak(flags, dispatch.classPathWith(probeJar),
           "com.userpilotrelay.bench.probe.DispatchProbe", batch, dispatchEnv, "ANSWER failures=0"));
       r.set("lambda_like", set);
+    }
+    if (localJar != null && Files.isRegularFile(localJar)) {
+      r.set("local_runner", LocalRunnerMemory.run(localJar, work, REPEAT));
+    } else {
+      r.put("local_runner", "not measured: local/target/userpilot-relay-local.jar is not built");
     }
     return r;
   }

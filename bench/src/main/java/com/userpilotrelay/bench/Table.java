@@ -50,6 +50,9 @@ final class Table {
     row(b, goals, "artifact_mib.dispatch", r.path("artifact_mib").path("dispatch"), "MiB");
     row(b, goals, "peak_rss_mib.ingest_2500_events", r.path("peak_rss_mib").path("ingest_2500_events"), "MiB");
     row(b, goals, "peak_rss_mib.dispatch_10_messages", r.path("peak_rss_mib").path("dispatch_10_messages"), "MiB");
+    row(b, goals, "peak_rss_mib.local_runner_4000_events", r.path("peak_rss_mib").path("local_runner_4000_events"), "MiB");
+    row(b, goals, "peak_rss_mib.local_runner_dead_letters_1000", r.path("peak_rss_mib").path("local_runner_dead_letters_1000"),
+        "MiB");
     JsonNode jmh = r.path("jmh_events_per_s_per_core");
     for (Map.Entry<String, JsonNode> e : jmh.properties()) {
       row(b, goals, "jmh." + e.getKey() + " (events/s/core)", e.getValue(), "");

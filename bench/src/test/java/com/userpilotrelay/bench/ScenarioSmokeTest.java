@@ -50,6 +50,27 @@ class ScenarioSmokeTest {
   }
 
   @Test
+  void theLocalRunnerMemoryBodiesAreWhatTheyClaimAndThePeakCanBeReadAndReset() throws Exception {
+    byte[] oversized = LocalRunnerMemory.oversizedBody(LocalRunnerMemory.OVERSIZED_EVENTS);
+    assertTrue(oversized.length <= SegmentLimits.MAX_REQUEST_BYTES, "parsed by ingest, not refused for size: "
+        + oversized.length);
+    // Refused for its event count, which takes reading it: what the measurement is about.
+    com.userpilotrelay.segment.BodyException refused = org.junit.jupiter.api.Assertions.assertThrows(
+        com.userpilotrelay.segment.BodyException.class, () -> SegmentBody.parse(oversized));
+    assertTrue(refused.getMessage().contains("more than " + Workload.MAX_EVENTS + " events"), refused.getMessage());
+    List<SegmentBody.RawEvent> invalid = SegmentBody.parse(LocalRunnerMemory.invalidBody(0, 3)).events();
+    assertEquals(3, invalid.size());
+    for (SegmentBody.RawEvent e : invalid) {
+      assertTrue(!EventValidator.validate(e.node(), e.rawBytes()).isEmpty(), "quarantined by ingest");
+    }
+    long pid = ProcessHandle.current().pid();
+    long before = LocalRunnerMemory.hwmKib(pid);
+    assertTrue(before > 0);
+    LocalRunnerMemory.resetHwm(pid);
+    assertTrue(LocalRunnerMemory.hwmKib(pid) <= before, "the peak is set back to the present size");
+  }
+
+  @Test
   void theStandInAnswersAndEnforcesItsWindow() throws Exception {
     try (StandIn standIn = new StandIn(0, 3, Duration.ofSeconds(30))) {
       HttpClient http = HttpClient.newHttpClient();

@@ -4,8 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.userpilotrelay.json.Json;
-import com.userpilotrelay.queue.EventQueue;
-import com.userpilotrelay.queue.QueueMessage;
+import com.userpilotrelay.queue.MessageGroups;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,6 +15,8 @@ import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchReq
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 
 /**
  * The dead-letter queue, seen from the local routes: a peek that removes nothing (messages are received,
@@ -23,8 +24,8 @@ import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
  * the attributes that say why it was dead-lettered.
  */
 final class DeadLetters {
-  /** Longest list GET /dead-letters returns. */
-  static final int MAX_PEEK = 1000;
+  /** Most dead letters a listing pages over (as many as one redrive moves); beyond, it says "complete": false. */
+  static final int MAX_LISTED = 10_000;
   /** Most dead letters one redrive moves; call it again for more. */
   static final int MAX_REDRIVE = 10_000;
   /** Attributes that describe a failure; a redriven event starts clean. */
@@ -34,61 +35,104 @@ final class DeadLetters {
 
   private final SqsClient sqs;
   private final String deadLetterUrl;
-  private final EventQueue events;
+  private final String eventsUrl;
 
-  DeadLetters(SqsClient sqs, String deadLetterUrl, EventQueue events) {
+  DeadLetters(SqsClient sqs, String deadLetterUrl, String eventsUrl) {
     this.sqs = sqs;
     this.deadLetterUrl = deadLetterUrl;
-    this.events = events;
-  }
-
-  /** Every dead letter (up to MAX_PEEK): messageId, stage, reason, status, event. */
-  synchronized ArrayNode peek() {
-    List<Message> held = hold(MAX_PEEK);
-    release(held);
-    ArrayNode list = Json.MAPPER.createArrayNode();
-    for (Message m : held) {
-      list.add(describe(m));
-    }
-    return list;
+    this.eventsUrl = eventsUrl;
   }
 
   /**
-   * Moves the dead letters present now (up to MAX_REDRIVE) back to the events queue; returns how many were
-   * moved. They are all taken first and moved after, so an event that fails again and comes back during
-   * the redrive is not moved a second time.
+   * One page of the dead letters, in queue message id order: {"deadLetters": [messageId, stage, reason,
+   * status, queueMessageId, event ...], "next": the cursor for {@code after}, or null on the last page,
+   * "complete": false when there were more than MAX_LISTED to page over}. Removes nothing.
+   */
+  synchronized ObjectNode page(int limit, String after) {
+    List<Message> held = hold(MAX_LISTED);
+    release(held);
+    Page<Message> page = Page.of(held, Message::messageId, limit, after);
+    ObjectNode answer = Json.object();
+    ArrayNode list = answer.putArray("deadLetters");
+    for (Message m : page.items()) {
+      list.add(describe(m));
+    }
+    answer.put("next", page.next());
+    answer.put("complete", held.size() < MAX_LISTED);
+    return answer;
+  }
+
+  /**
+   * Moves the dead letters that were there when it started (up to MAX_REDRIVE) back to the events queue, as
+   * {@code aws sqs start-message-move-task} does in AWS: each goes to the end of its user's message group, so it
+   * is delivered after that user's events accepted meanwhile. Returns how many were moved. A letter that fails
+   * again during the redrive is dead-lettered anew and not moved twice.
    */
   synchronized int redrive() {
-    List<Message> held = hold(MAX_REDRIVE);
-    List<Message> notMoved = new ArrayList<>();
+    long startedAt = System.currentTimeMillis();
     int moved = 0;
-    try {
-      for (int from = 0; from < held.size(); from += 10) {
-        List<Message> batch = held.subList(from, Math.min(held.size(), from + 10));
-        Set<String> failed = events.enqueue(batch.stream().map(DeadLetters::cleaned).toList());
-        List<Message> stored = new ArrayList<>();
-        for (Message m : batch) {
-          (failed.contains(m.messageId()) ? notMoved : stored).add(m);
-        }
-        delete(stored);
-        moved += stored.size();
+    while (moved < MAX_REDRIVE) {
+      List<Message> batch = receive();
+      if (batch.isEmpty()) {
+        break;
       }
-    } finally {
+      List<Message> now = new ArrayList<>();
+      List<Message> later = new ArrayList<>();
+      for (Message m : batch) {
+        (sentAt(m) <= startedAt ? now : later).add(m);
+      }
+      release(later);
+      if (now.isEmpty()) {
+        break;
+      }
+      List<SendMessageBatchRequestEntry> entries = new ArrayList<>();
+      for (Message m : now) {
+        entries.add(moved(m, entries.size(), startedAt));
+      }
+      var result = sqs.sendMessageBatch(b -> b.queueUrl(eventsUrl).entries(entries));
+      List<Message> stored = new ArrayList<>();
+      List<Message> notStored = new ArrayList<>();
+      Set<String> ok = new java.util.HashSet<>();
+      result.successful().forEach(e -> ok.add(e.id()));
+      for (int i = 0; i < now.size(); i++) {
+        (ok.contains(Integer.toString(i)) ? stored : notStored).add(now.get(i));
+      }
+      delete(stored);
       // What could not be moved stays a dead letter, visible again at once.
-      release(notMoved);
+      release(notStored);
+      moved += stored.size();
+      if (!notStored.isEmpty()) {
+        break;
+      }
     }
     return moved;
   }
 
-  /** The dead letter as an event again: same body, without the attributes that said why it failed. */
-  private static QueueMessage cleaned(Message m) {
-    Map<String, String> attributes = new LinkedHashMap<>();
+  /**
+   * The dead letter as an event again: same body, same group, without the attributes that said why it failed.
+   * A fresh deduplication id, so the queue does not take it for the copy it dead-lettered minutes ago.
+   */
+  private static SendMessageBatchRequestEntry moved(Message m, int entryId, long redriveAt) {
+    Map<String, MessageAttributeValue> attributes = new LinkedHashMap<>();
     m.messageAttributes().forEach((name, value) -> {
       if (!FAILURE_ATTRIBUTES.contains(name) && value.stringValue() != null) {
-        attributes.put(name, value.stringValue());
+        attributes.put(name, value);
       }
     });
-    return new QueueMessage(m.messageId(), m.body(), attributes);
+    String group = m.attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID);
+    return SendMessageBatchRequestEntry.builder().id(Integer.toString(entryId)).messageBody(m.body())
+        .messageAttributes(attributes)
+        .messageGroupId(group != null ? group : "redriven-" + MessageGroups.sha256(m.messageId()))
+        .messageDeduplicationId("r-" + MessageGroups.sha256(m.messageId() + "\n" + redriveAt))
+        .build();
+  }
+
+  private static long sentAt(Message m) {
+    try {
+      return Long.parseLong(m.attributes().getOrDefault(MessageSystemAttributeName.SENT_TIMESTAMP, "0"));
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 
   /** Receives every visible dead letter (up to {@code max}), hidden from other readers until released. */
@@ -116,7 +160,9 @@ final class DeadLetters {
 
   private List<Message> receive() {
     return sqs.receiveMessage(b -> b.queueUrl(deadLetterUrl).maxNumberOfMessages(10).waitTimeSeconds(0)
-        .visibilityTimeout(HOLD_SECONDS).messageAttributeNames("All")).messages();
+        .visibilityTimeout(HOLD_SECONDS).messageAttributeNames("All")
+        .messageSystemAttributeNames(MessageSystemAttributeName.MESSAGE_GROUP_ID,
+            MessageSystemAttributeName.SENT_TIMESTAMP)).messages();
   }
 
   private void release(List<Message> messages) {

@@ -6,14 +6,12 @@ import com.userpilotrelay.delivery.Outcome;
 import com.userpilotrelay.observe.Log;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 
 /**
  * Hands the dispatcher's reports to everything in the runner that keeps them: the counts, the event
- * history, the readable console. It is also the dispatcher's {@code Consumer<Outcome>} listener, which the
- * dispatcher recognises as an observer and tells of each Userpilot call too.
+ * history, the readable console; one that fails does not keep the others from hearing.
  */
-final class DeliveryReports implements DeliveryObserver, Consumer<Outcome> {
+final class DeliveryReports implements DeliveryObserver {
   private final List<DeliveryObserver> observers;
 
   DeliveryReports(List<DeliveryObserver> observers) {
@@ -40,11 +38,6 @@ final class DeliveryReports implements DeliveryObserver, Consumer<Outcome> {
         reportFailure(e);
       }
     }
-  }
-
-  @Override
-  public void accept(Outcome outcome) {
-    finished(outcome);
   }
 
   /** A report that fails must never fail a delivery. */

@@ -1,12 +1,18 @@
 package com.userpilotrelay.local;
 
-import com.sun.net.httpserver.HttpExchange;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.userpilotrelay.json.Json;
+import com.userpilotrelay.local.FrontServer.Request;
+import com.userpilotrelay.local.FrontServer.Response;
+import com.userpilotrelay.local.HttpFront.Access;
+import com.userpilotrelay.local.HttpFront.Route;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -14,7 +20,8 @@ import java.util.Optional;
  * The runner's page for a person trying Segment against it ({@code GET /}: live counts, the latest events
  * with the exact Userpilot request, dead letters and a redrive button) and "where is my event?"
  * ({@code GET /events/{messageId}}, {@code GET /events?limit=}). Plain files from the jar, no build step,
- * nothing from elsewhere: the Content-Security-Policy allows this origin only and no inline script.
+ * nothing from elsewhere: the Content-Security-Policy allows this origin only and no inline script. Every
+ * route reads events, so the front serves them to this machine only ({@link Access#READ}).
  */
 final class EventPage {
   static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -22,55 +29,45 @@ final class EventPage {
   static final int DEFAULT_LATEST = 50;
   static final int MAX_LATEST = 500;
 
-  private static final Map<String, String[]> FILES = Map.of(
-      "/", new String[] {"page/index.html", "text/html; charset=utf-8"},
-      "/page.js", new String[] {"page/page.js", "text/javascript; charset=utf-8"},
-      "/page.css", new String[] {"page/page.css", "text/css; charset=utf-8"});
-
   private final EventHistory history;
-  private final Map<String, byte[]> contents;
+  private final Response index = file("page/index.html", "text/html; charset=utf-8");
+  private final Response script = file("page/page.js", "text/javascript; charset=utf-8");
+  private final Response style = file("page/page.css", "text/css; charset=utf-8");
 
   EventPage(EventHistory history) {
     this.history = history;
-    this.contents = new java.util.HashMap<>();
-    FILES.forEach((route, file) -> contents.put(route, resource(file[0])));
   }
 
-  /** Answers the request when it is one of the page's routes; false leaves it to the caller. */
-  boolean handle(HttpExchange exchange, String method, String rawPath) throws IOException {
-    String path = exchange.getRequestURI().getPath();
-    if (FILES.containsKey(rawPath)) {
-      if (allowed(exchange, method)) {
-        send(exchange, 200, FILES.get(rawPath)[1], contents.get(rawPath));
-      }
-      return true;
+  List<Route> routes() {
+    return List.of(
+        Route.exact("GET", "/", Access.READ, r -> index),
+        Route.exact("GET", "/page.js", Access.READ, r -> script),
+        Route.exact("GET", "/page.css", Access.READ, r -> style),
+        Route.exact("GET", "/events", Access.READ, this::latest),
+        Route.under("GET", "/events/", Access.READ, this::event));
+  }
+
+  private Response latest(Request request) {
+    int limit = limit(request.rawQuery());
+    if (limit < 0) {
+      return json(400, Json.object().put("error",
+          "limit: must be a whole number from 1 to " + MAX_LATEST + ", e.g. GET /events?limit=20"));
     }
-    if (rawPath.equals("/events")) {
-      if (allowed(exchange, method)) {
-        int limit = limit(exchange.getRequestURI().getRawQuery());
-        if (limit < 0) {
-          json(exchange, 400, Json.write(Json.object().put("error",
-              "limit: must be a whole number from 1 to " + MAX_LATEST + ", e.g. GET /events?limit=20")));
-        } else {
-          json(exchange, 200, Json.write(history.latest(limit)));
-        }
-      }
-      return true;
+    return json(200, history.latest(limit));
+  }
+
+  private Response event(Request request) {
+    String raw = request.path().substring("/events/".length());
+    String messageId;
+    try {
+      // A path keeps '+' as it is; only %XX escapes are decoded.
+      messageId = URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException malformed) {
+      return json(400, Json.object().put("error", "messageId: a malformed %-escape in the path; escape the"
+          + " messageId as a URL path segment (e.g. encodeURIComponent)"));
     }
-    if (rawPath.startsWith("/events/") && path != null) {
-      if (allowed(exchange, method)) {
-        String messageId = path.substring("/events/".length());
-        Optional<com.fasterxml.jackson.databind.node.ObjectNode> found = messageId.isEmpty()
-            ? Optional.empty() : history.path(messageId);
-        if (found.isPresent()) {
-          json(exchange, 200, Json.write(found.get()));
-        } else {
-          json(exchange, 404, Json.write(Json.object().put("error", notFound(messageId))));
-        }
-      }
-      return true;
-    }
-    return false;
+    Optional<ObjectNode> found = history.path(messageId);
+    return found.isPresent() ? json(200, found.get()) : json(404, Json.object().put("error", notFound(messageId)));
   }
 
   private String notFound(String messageId) {
@@ -99,44 +96,28 @@ final class EventPage {
     return DEFAULT_LATEST;
   }
 
-  private static boolean allowed(HttpExchange exchange, String method) throws IOException {
-    if (method.equals("GET") || method.equals("HEAD")) {
-      return true;
-    }
-    exchange.getResponseHeaders().set("Allow", "GET");
-    json(exchange, 405, Json.write(Json.object().put("error", "method not allowed: " + method + " "
-        + exchange.getRequestURI().getRawPath() + "; use GET")));
-    return false;
-  }
-
-  private static void json(HttpExchange exchange, int status, String body) throws IOException {
-    send(exchange, status, "application/json", body.getBytes(StandardCharsets.UTF_8));
+  private static Response json(int status, Object body) {
+    return secured(status, "application/json", Json.write(body).getBytes(StandardCharsets.UTF_8));
   }
 
   /** Every answer of the page's routes: no framing, no sniffing, no caching, no script from elsewhere. */
-  private static void send(HttpExchange exchange, int status, String contentType, byte[] body) throws IOException {
-    var headers = exchange.getResponseHeaders();
-    headers.set("Content-Type", contentType);
-    headers.set("Content-Security-Policy", CSP);
-    headers.set("X-Frame-Options", "DENY");
-    headers.set("X-Content-Type-Options", "nosniff");
-    headers.set("Referrer-Policy", "no-referrer");
-    headers.set("Cache-Control", "no-store");
-    boolean head = exchange.getRequestMethod().equalsIgnoreCase("HEAD");
-    exchange.sendResponseHeaders(status, head || body.length == 0 ? -1 : body.length);
-    if (!head && body.length > 0) {
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    }
+  private static Response secured(int status, String contentType, byte[] body) {
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put("Content-Type", contentType);
+    headers.put("Content-Security-Policy", CSP);
+    headers.put("X-Frame-Options", "DENY");
+    headers.put("X-Content-Type-Options", "nosniff");
+    headers.put("Referrer-Policy", "no-referrer");
+    headers.put("Cache-Control", "no-store");
+    return new Response(status, headers, body);
   }
 
-  private static byte[] resource(String name) {
+  private static Response file(String name, String contentType) {
     try (InputStream in = EventPage.class.getClassLoader().getResourceAsStream(name)) {
       if (in == null) {
         throw new IllegalStateException("missing resource " + name + " (the jar is incomplete)");
       }
-      return in.readAllBytes();
+      return secured(200, contentType, in.readAllBytes());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

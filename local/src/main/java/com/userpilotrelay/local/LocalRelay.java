@@ -1,6 +1,5 @@
 package com.userpilotrelay.local;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.userpilotrelay.config.ConfigException;
 import com.userpilotrelay.config.Env;
@@ -11,6 +10,7 @@ import com.userpilotrelay.delivery.Dispatcher;
 import com.userpilotrelay.dispatch.DispatchHandler;
 import com.userpilotrelay.ingest.IngestHandler;
 import com.userpilotrelay.ingest.IngestService;
+import com.userpilotrelay.ingest.IngestStamp;
 import com.userpilotrelay.ingest.IngestSetup;
 import com.userpilotrelay.mapping.Mappings;
 import com.userpilotrelay.observe.Log;
@@ -23,9 +23,7 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import com.sun.net.httpserver.HttpExchange;
 import com.userpilotrelay.delivery.DeliveryObserver;
-import java.io.IOException;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -49,11 +47,19 @@ public final class LocalRelay {
   public static final int DEFAULT_PORT = 3000;
   public static final int DEFAULT_SQS_PORT = 9324;
   public static final String DEFAULT_DATA_DIR = ".relay-data";
-  /** template.yaml's MaxReceiveCount default. */
-  public static final int DEFAULT_MAX_RECEIVE_COUNT = 25;
+  /**
+   * The events queue's maxReceiveCount, as in template.yaml: only the safety net for a dispatcher that crashes on
+   * the same message again and again. The relay dead-letters by time (RETRY_HORIZON_HOURS), with reasons.
+   */
+  public static final int MAX_RECEIVE_COUNT = 1000;
   /** Dispatch's SqsEventQueue concurrency, as in DispatchHandler. */
   static final int DISPATCH_SEND_CONCURRENCY = 4;
+  static final Duration DISPATCH_SEND_BUDGET = Duration.ofSeconds(3);
   static final Duration FRONT_GRACE = Duration.ofSeconds(1);
+  /** The heap bound local/relay.sh and the README's command give the runner (see README, "Run it locally"). */
+  static final String HEAP_FLAG = "-Xmx256m";
+  /** Above this the heap is taken as unbounded: the JVM's default is a quarter of the machine's memory. */
+  static final long UNBOUNDED_HEAP_BYTES = 1024L * 1024 * 1024;
   static final Duration POLLER_GRACE = Duration.ofSeconds(30);
 
   private LocalRelay() {}
@@ -87,6 +93,7 @@ public final class LocalRelay {
       return;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(relay::stop, "relay-shutdown"));
+    heapWarning(Runtime.getRuntime().maxMemory()).ifPresent(System.err::println);
     System.out.println(relay.banner());
     System.out.flush();
     relay.awaitStop();
@@ -148,20 +155,26 @@ public final class LocalRelay {
    * pollers running). A bad setting throws {@link ConfigException} naming it, before anything is started.
    */
   public static Running start(Env env) {
+    return start(env, FrontServer.Limits.DEFAULT);
+  }
+
+  /** As {@link #start(Env)}, with other limits on the HTTP front's clients (tests use short deadlines). */
+  static Running start(Env env, FrontServer.Limits limits) {
     long started = System.nanoTime();
     LocalSettings settings = LocalSettings.read(env);
     // Readable from the first line on (LOG_FORMAT): the settings below may already warn.
     ReadableConsole console = settings.logJson() ? null : new ReadableConsole(System.out, ZoneId.systemDefault());
     Log.format(console);
     try {
-      return start(env, settings, console, started);
+      return start(env, settings, console, started, limits);
     } catch (RuntimeException e) {
       Log.format(null);
       throw e;
     }
   }
 
-  private static Running start(Env env, LocalSettings settings, ReadableConsole console, long started) {
+  private static Running start(Env env, LocalSettings settings, ReadableConsole console, long started,
+      FrontServer.Limits limits) {
     SecretSource secrets = SecretSource.none();
     Env base = LocalSettings.derive(env, Map.of());
     // Everything that only reads settings fails here, before a port or file is touched.
@@ -187,38 +200,35 @@ public final class LocalRelay {
       Map<Setting, String> queues = new HashMap<>();
       queues.put(Setting.EVENTS_QUEUE_URL, sqs.queueUrl());
       queues.put(Setting.DEAD_LETTER_QUEUE_URL, sqs.deadLetterUrl());
+      queues.put(Setting.REJECTED_QUEUE_URL, sqs.rejectedUrl());
       Env full = LocalSettings.derive(env, queues);
 
-      IngestService ingestService = IngestSetup.service(full, secrets, sqs.client());
+      // The embedded SQS port takes unauthenticated writes from anything on this machine: only messages that
+      // carry ingest's keyed stamp are delivered (RELIABILITY.md, "Local runner").
+      IngestStamp stamp = IngestStamp.keyed(StampKey.load(settings.dataDir()));
+      IngestService ingestService = IngestSetup.service(full, secrets, sqs.client(), stamp);
       history = EventHistory.open(settings.dataDir(), settings.historyLimit(), settings.historyAge(),
           java.time.Clock.systemUTC(), path -> LocalSettings.printable(endpoint.resolve(path)).toString());
       RelayStats stats = new RelayStats(history::ingested);
       SqsEventQueue dispatchQueue = new SqsEventQueue(sqs.client(), sqs.queueUrl(), sqs.deadLetterUrl(),
-          DISPATCH_SEND_CONCURRENCY);
-      List<DeliveryObserver> observers = new ArrayList<>();
-      observers.add(new DeliveryObserver() {
-        @Override
-        public void finished(com.userpilotrelay.delivery.Outcome outcome) {
-          stats.outcome(outcome);
-        }
-      });
-      observers.add(history);
+          sqs.rejectedUrl(), DISPATCH_SEND_CONCURRENCY, DISPATCH_SEND_BUDGET);
+      List<DeliveryObserver> observers = new ArrayList<>(List.of(stats, history));
       if (console != null) {
         observers.add(console);
       }
-      Dispatcher dispatcher = DispatchSetup.dispatcher(full, mappings, transport, dispatchQueue,
+      Dispatcher dispatcher = DispatchSetup.dispatcher(full, mappings, transport, dispatchQueue, stamp,
           new DeliveryReports(observers));
       String queueArn = sqs.client().getQueueAttributes(b -> b.queueUrl(sqs.queueUrl())
           .attributeNames(QueueAttributeName.QUEUE_ARN)).attributes().get(QueueAttributeName.QUEUE_ARN);
       QueuePoller poller = new QueuePoller(sqs.client(), sqs.queueUrl(), queueArn, new DispatchHandler(dispatcher),
           settings.invocationBudget());
-      DeadLetters deadLetters = new DeadLetters(sqs.client(), sqs.deadLetterUrl(), dispatchQueue);
+      DeadLetters deadLetters = new DeadLetters(sqs.client(), sqs.deadLetterUrl(), sqs.queueUrl());
 
       running = new Running(settings, sqs, poller, stats, deadLetters, client.isEmpty(), endpoint,
           env.optional(Setting.MAPPINGS_FILE).orElse(null));
       running.history = history;
       running.page = new EventPage(history);
-      running.front = HttpFront.start(settings.port(), new IngestHandler(ingestService), stats, running);
+      running.front = HttpFront.start(settings.port(), new IngestHandler(ingestService), stats, running, limits);
       poller.start(settings.dispatchConcurrency());
       running.startup = Duration.ofNanos(System.nanoTime() - started);
       running.ready = true;
@@ -234,6 +244,18 @@ public final class LocalRelay {
       }
       throw e;
     }
+  }
+
+  /**
+   * A warning when the JVM was started without a heap bound: garbage then piles up to a quarter of the
+   * machine's memory before a collection (1.2 GB resident was seen under a 4,000-event request).
+   */
+  static Optional<String> heapWarning(long maxHeapBytes) {
+    if (maxHeapBytes <= UNBOUNDED_HEAP_BYTES) {
+      return Optional.empty();
+    }
+    return Optional.of("WARNING: the heap may grow to " + maxHeapBytes / (1024 * 1024) + " MiB: no bound was given."
+        + " Start the runner with local/relay.sh, or java " + HEAP_FLAG + " -jar userpilot-relay-local.jar");
   }
 
   /** Fails with a message naming the setting when the port is taken (checked before anything starts). */
@@ -309,8 +331,8 @@ public final class LocalRelay {
     }
 
     @Override
-    public ArrayNode deadLetters() {
-      return deadLetters.peek();
+    public ObjectNode deadLetters(int limit, String after) {
+      return deadLetters.page(limit, after);
     }
 
     @Override
@@ -319,8 +341,8 @@ public final class LocalRelay {
     }
 
     @Override
-    public boolean page(HttpExchange exchange, String method, String path) throws IOException {
-      return page != null && page.handle(exchange, method, path);
+    public List<HttpFront.Route> more() {
+      return page == null ? List.of() : page.routes();
     }
 
     /** Stops taking requests, lets the pollers finish their batches, then closes the queues' file. */
@@ -370,9 +392,10 @@ public final class LocalRelay {
       b.append("Userpilot Relay (local) ").append(HttpUserpilotClient.USER_AGENT.substring("userpilot-relay/".length()))
           .append(" ready in ").append(startup.toMillis()).append(" ms\n");
       b.append("  events:   POST ").append(base).append("/segment\n");
-      b.append("  page:     ").append(base).append("/  (counts, latest events, dead letters)\n");
+      b.append("  page:     ").append(base).append("/  (counts, latest events, dead letters; this machine only)\n");
       b.append("  events:   GET ").append(base).append("/events/{messageId}  (where is my event?)\n");
-      b.append("  local:    GET ").append(base).append("/health  GET /stats  GET /dead-letters  POST /dead-letters/redrive\n");
+      b.append("  local:    GET ").append(base).append("/health  GET /stats  GET /dead-letters  POST /dead-letters/redrive")
+          .append(" (this machine only)\n");
       b.append("  queues:   ElasticMQ on ").append(sqs.endpoint()).append(", kept in ").append(dataDir()).append('\n');
       if (dryRun) {
         b.append("  delivery: DRY RUN - USERPILOT_API_KEY is not set; each Userpilot request is printed here"
@@ -382,6 +405,9 @@ public final class LocalRelay {
             .append(" (test the key: java -jar userpilot-relay-local.jar check)\n");
       }
       b.append("  auth:     ").append(settings.authDescription()).append('\n');
+      b.append("  memory:   heap up to ").append(Runtime.getRuntime().maxMemory() / (1024 * 1024)).append(" MiB")
+          .append(Runtime.getRuntime().maxMemory() > UNBOUNDED_HEAP_BYTES ? " (unbounded: start with " + HEAP_FLAG + ")" : "")
+          .append('\n');
       b.append("  mappings: ").append(mappingsFile == null ? "presets (identify, group, track, delete)" : mappingsFile);
       return b.toString();
     }

@@ -35,8 +35,8 @@ record LocalSettings(int port, int sqsPort, Path dataDir, int maxReceiveCount, i
   /** The settings the runner documents (usage and README.md, "Run it locally"). */
   static final List<Setting> DOCUMENTED = List.of(Setting.USERPILOT_API_KEY, Setting.USERPILOT_ENDPOINT,
       Setting.SEGMENT_SHARED_SECRET, Setting.INGEST_TOKEN, Setting.MAPPINGS_FILE, Setting.PORT, Setting.SQS_PORT,
-      Setting.DATA_DIR, Setting.RETRY_BASE_SECONDS, Setting.MAX_RECEIVE_COUNT, Setting.DISPATCH_CONCURRENCY,
-      Setting.EVENT_HISTORY_LIMIT, Setting.EVENT_HISTORY_DAYS, Setting.LOG_FORMAT);
+      Setting.DATA_DIR, Setting.RETRY_BASE_SECONDS, Setting.RETRY_HORIZON_HOURS, Setting.POISON_ATTEMPTS,
+      Setting.DISPATCH_CONCURRENCY, Setting.EVENT_HISTORY_LIMIT, Setting.EVENT_HISTORY_DAYS, Setting.LOG_FORMAT);
 
   static LocalSettings read(Env env) {
     int port = env.integer(Setting.PORT, LocalRelay.DEFAULT_PORT, 0, 65_535);
@@ -53,7 +53,7 @@ record LocalSettings(int port, int sqsPort, Path dataDir, int maxReceiveCount, i
       throw new com.userpilotrelay.config.ConfigException(Setting.DATA_DIR.name() + ": \"" + dir
           + "\" is not a valid path");
     }
-    int maxReceiveCount = env.integer(Setting.MAX_RECEIVE_COUNT, LocalRelay.DEFAULT_MAX_RECEIVE_COUNT, 1, 1000);
+    int maxReceiveCount = LocalRelay.MAX_RECEIVE_COUNT;
     int concurrency = env.integer(Setting.DISPATCH_CONCURRENCY, 1, 1, 64);
     // A batch must be done before its messages become visible again (30 s). The handler keeps a 3 s margin
     // from the remaining time, and the dispatcher starts no call that could outlast what is left, so one

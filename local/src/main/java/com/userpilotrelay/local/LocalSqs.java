@@ -46,8 +46,11 @@ import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
  * answer, and only then binds the REST server.
  */
 final class LocalSqs implements AutoCloseable {
-  static final String EVENTS_QUEUE = "userpilot-relay-events";
-  static final String DEAD_LETTER_QUEUE = "userpilot-relay-dead-letters";
+  /** FIFO, one message group per user, as in template.yaml. */
+  static final String EVENTS_QUEUE = "userpilot-relay-events.fifo";
+  static final String DEAD_LETTER_QUEUE = "userpilot-relay-dead-letters.fifo";
+  /** Standard: input ingest refused, kept for inspection, never redriven. */
+  static final String REJECTED_QUEUE = "userpilot-relay-rejected";
   /** How long a received message stays hidden before it is handed out again (in-flight after a crash). */
   static final int VISIBILITY_TIMEOUT_SECONDS = 30;
   static final Duration RESTORE_TIMEOUT = Duration.ofSeconds(60);
@@ -66,16 +69,18 @@ final class LocalSqs implements AutoCloseable {
   private final URI endpoint;
   private final String queueUrl;
   private final String deadLetterUrl;
+  private final String rejectedUrl;
   private final Path database;
 
   private LocalSqs(ActorSystem system, SQSRestServer rest, SqsClient client, URI endpoint, String queueUrl,
-      String deadLetterUrl, Path database) {
+      String deadLetterUrl, String rejectedUrl, Path database) {
     this.system = system;
     this.rest = rest;
     this.client = client;
     this.endpoint = endpoint;
     this.queueUrl = queueUrl;
     this.deadLetterUrl = deadLetterUrl;
+    this.rejectedUrl = rejectedUrl;
     this.database = database;
   }
 
@@ -133,6 +138,9 @@ final class LocalSqs implements AutoCloseable {
       URI endpoint = URI.create("http://127.0.0.1:" + port);
       client = SqsClients.local(endpoint);
       String deadLetterUrl = queueUrl(client, DEAD_LETTER_QUEUE, Map.of(
+          QueueAttributeName.FIFO_QUEUE, "true",
+          QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(VISIBILITY_TIMEOUT_SECONDS)));
+      String rejectedUrl = queueUrl(client, REJECTED_QUEUE, Map.of(
           QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(VISIBILITY_TIMEOUT_SECONDS)));
       String deadLetterArn = client.getQueueAttributes(b -> b.queueUrl(deadLetterUrl)
           .attributeNames(QueueAttributeName.QUEUE_ARN)).attributes().get(QueueAttributeName.QUEUE_ARN);
@@ -141,9 +149,11 @@ final class LocalSqs implements AutoCloseable {
           QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(VISIBILITY_TIMEOUT_SECONDS),
           QueueAttributeName.REDRIVE_POLICY, "{\"deadLetterTargetArn\":\"" + deadLetterArn
               + "\",\"maxReceiveCount\":\"" + maxReceiveCount + "\"}");
-      String queueUrl = queueUrl(client, EVENTS_QUEUE, events);
+      Map<QueueAttributeName, String> create = new java.util.HashMap<>(events);
+      create.put(QueueAttributeName.FIFO_QUEUE, "true");
+      String queueUrl = queueUrl(client, EVENTS_QUEUE, create);
       client.setQueueAttributes(b -> b.queueUrl(queueUrl).attributes(events));
-      running = new LocalSqs(system, rest, client, endpoint, queueUrl, deadLetterUrl, database);
+      running = new LocalSqs(system, rest, client, endpoint, queueUrl, deadLetterUrl, rejectedUrl, database);
       return running;
     } catch (RuntimeException e) {
       if (client != null) {
@@ -208,11 +218,15 @@ final class LocalSqs implements AutoCloseable {
         "generate-node-address = false",
         "rest-sqs { enabled = true, bind-port = " + port + ", bind-hostname = \"127.0.0.1\", sqs-limits = strict }",
         "queues {",
-        "  " + DEAD_LETTER_QUEUE + " { defaultVisibilityTimeout = " + VISIBILITY_TIMEOUT_SECONDS + " seconds }",
-        "  " + EVENTS_QUEUE + " {",
+        "  \"" + DEAD_LETTER_QUEUE + "\" { defaultVisibilityTimeout = " + VISIBILITY_TIMEOUT_SECONDS
+            + " seconds, fifo = true, contentBasedDeduplication = false }",
+        "  \"" + REJECTED_QUEUE + "\" { defaultVisibilityTimeout = " + VISIBILITY_TIMEOUT_SECONDS + " seconds }",
+        "  \"" + EVENTS_QUEUE + "\" {",
         "    defaultVisibilityTimeout = " + VISIBILITY_TIMEOUT_SECONDS + " seconds",
         "    receiveMessageWait = 0 seconds",
-        "    deadLettersQueue { name = " + DEAD_LETTER_QUEUE + ", maxReceiveCount = " + maxReceiveCount + " }",
+        "    fifo = true",
+        "    contentBasedDeduplication = false",
+        "    deadLettersQueue { name = \"" + DEAD_LETTER_QUEUE + "\", maxReceiveCount = " + maxReceiveCount + " }",
         "  }",
         "}",
         "queues-storage.enabled = false",
@@ -240,6 +254,10 @@ final class LocalSqs implements AutoCloseable {
 
   String deadLetterUrl() {
     return deadLetterUrl;
+  }
+
+  String rejectedUrl() {
+    return rejectedUrl;
   }
 
   Path database() {

@@ -83,6 +83,9 @@ final class QueuePoller {
         messages = sqs.receiveMessage(b -> b.queueUrl(queueUrl)
             .maxNumberOfMessages(BATCH_SIZE)
             .waitTimeSeconds(WAIT_SECONDS)
+            // A long poll outlasts SqsClients' 2 s attempt timeout by design.
+            .overrideConfiguration(o -> o.apiCallAttemptTimeout(Duration.ofSeconds(WAIT_SECONDS + 3))
+                .apiCallTimeout(Duration.ofSeconds(WAIT_SECONDS + 5)))
             .messageAttributeNames("All")
             .messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages();
         failuresInARow = 0;

@@ -2,6 +2,7 @@ package com.userpilotrelay.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.userpilotrelay.delivery.DeliveryObserver;
 import com.userpilotrelay.delivery.Outcome;
 import com.userpilotrelay.json.Json;
 import java.util.concurrent.atomic.AtomicLong;
@@ -10,18 +11,22 @@ import java.util.concurrent.atomic.AtomicLong;
  * What the runner has done since it started: ingest counts from the ingest handler's answers, delivery
  * counts from the dispatcher's outcomes (the same outcomes that feed the Lambda's logs and metrics).
  */
-final class RelayStats {
+final class RelayStats implements DeliveryObserver {
   /** POST /segment requests answered (any status). */
   final AtomicLong received = new AtomicLong();
   /** Events enqueued for delivery. */
   final AtomicLong accepted = new AtomicLong();
-  /** Events that failed validation (each kept in the dead-letter queue with stage "ingest"). */
+  /** Events that failed validation (each kept in the rejected queue with stage "ingest"). */
   final AtomicLong rejected = new AtomicLong();
+  /** Messages on the events queue that ingest never accepted (kept in the rejected queue, stage "dispatch"). */
+  final AtomicLong refused = new AtomicLong();
   final AtomicLong delivered = new AtomicLong();
   /** Events no mapping subscribes to (page, screen, alias with the presets). */
   final AtomicLong skipped = new AtomicLong();
-  /** Retried, held back behind the same user's retry, deferred or continued: they come back later. */
+  /** Attempts that failed and will be retried; events held behind them count under heldBack. */
   final AtomicLong retried = new AtomicLong();
+  /** Kept behind an earlier event of the same user, or waiting for the rate limit: not failures. */
+  final AtomicLong waiting = new AtomicLong();
   final AtomicLong deadLettered = new AtomicLong();
 
   /** Hears each ingest answer that is JSON (the event history notes what was accepted). */
@@ -52,12 +57,15 @@ final class RelayStats {
     answers.accept(answer);
   }
 
-  void outcome(Outcome outcome) {
+  @Override
+  public void finished(Outcome outcome) {
     switch (outcome.kind()) {
       case DELIVERED -> delivered.incrementAndGet();
       case SKIPPED -> skipped.incrementAndGet();
-      case RETRY, CONTINUED, DEFERRED, HELD_BACK -> retried.incrementAndGet();
+      case RETRY -> retried.incrementAndGet();
+      case WAITING, HELD_BACK -> waiting.incrementAndGet();
       case DEAD_LETTERED -> deadLettered.incrementAndGet();
+      case REFUSED -> refused.incrementAndGet();
     }
   }
 
@@ -69,6 +77,8 @@ final class RelayStats {
     json.put("delivered", delivered.get());
     json.put("skipped", skipped.get());
     json.put("retried", retried.get());
+    json.put("waiting", waiting.get());
+    json.put("refused", refused.get());
     json.put("deadLettered", deadLettered.get());
     json.put("queueDepth", queueDepth);
     json.put("deadLetterDepth", deadLetterDepth);

@@ -96,7 +96,7 @@ class LocalFaultScenariosTest {
       assertEquals(30, stats.get("delivered").asInt());
       assertEquals(0, stats.get("deadLettered").asInt());
       assertTrue(stats.get("retried").asInt() > 0, "the outage was felt: " + stats);
-      assertEquals(0, http.get("/dead-letters").json().size());
+      assertEquals(0, http.deadLetters().size());
     });
   }
 
@@ -105,9 +105,9 @@ class LocalFaultScenariosTest {
     runScenario(call -> "user-3".equals(call.subject()) ? Reply.status(422) : Reply.accepted(), 20,
         (standIn, http) -> {
           RelayHttp.await("16 delivered and 4 dead-lettered", Duration.ofSeconds(60),
-              () -> deliveries(standIn).size() == 16 && http.get("/dead-letters").json().size() == 4);
+              () -> deliveries(standIn).size() == 16 && http.deadLetters().size() == 4);
           Set<String> deadUsers = new HashSet<>();
-          for (JsonNode dead : http.get("/dead-letters").json()) {
+          for (JsonNode dead : http.deadLetters()) {
             deadUsers.add(dead.at("/event/userId").asText());
             assertEquals("dispatch", dead.get("stage").asText());
             assertEquals("422", dead.get("status").asText());

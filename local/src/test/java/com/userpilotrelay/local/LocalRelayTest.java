@@ -29,7 +29,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
-import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -110,9 +109,7 @@ class LocalRelayTest {
   }
 
   private List<JsonNode> deadLettersFor(String messageId) {
-    RelayHttp.Answer answer = http.get("/dead-letters");
-    assertEquals(200, answer.status(), answer.body());
-    return StreamSupport.stream(answer.json().spliterator(), false)
+    return http.deadLetters().stream()
         .filter(e -> messageId.equals(e.path("messageId").asText(null))).toList();
   }
 
@@ -385,8 +382,8 @@ class LocalRelayTest {
 
     // The cause is fixed: redrive moves every dead letter back, without its failure attributes.
     refused.remove(user);
-    int present = http.get("/dead-letters").json().size();
-    RelayHttp.Answer redrive = http.request("POST", "/dead-letters/redrive");
+    int present = http.deadLetters().size();
+    RelayHttp.Answer redrive = http.redrive();
     assertEquals(200, redrive.status(), redrive.body());
     // Exactly what was there: an event that fails again during the redrive is not moved twice.
     assertEquals(present, redrive.json().get("redriven").asInt(), redrive.body());
@@ -403,7 +400,7 @@ class LocalRelayTest {
     assertEquals(400, postSigned(body).status(), "all events invalid: 400");
     assertEquals("ingest", deadLettersFor(bad).get(0).get("stage").asText());
 
-    RelayHttp.Answer redrive = http.request("POST", "/dead-letters/redrive");
+    RelayHttp.Answer redrive = http.redrive();
     assertTrue(redrive.json().get("redriven").asInt() >= 1, redrive.body());
     // It is back on the events queue without stage/reason; the dispatcher may dead-letter it again, but
     // then as a dispatch failure, never with the old ingest stage.

@@ -61,6 +61,28 @@ final class RelayHttp {
         .method(method, HttpRequest.BodyPublishers.noBody()).build());
   }
 
+  /** POST /dead-letters/redrive as the README tells a terminal user to call it. */
+  Answer redrive() {
+    return send(HttpRequest.newBuilder(base.resolve("/dead-letters/redrive")).timeout(Duration.ofSeconds(60))
+        .header(HttpFront.CLIENT_HEADER, "cli").POST(HttpRequest.BodyPublishers.noBody()).build());
+  }
+
+  /** Every dead letter, page by page through GET /dead-letters?limit=&after=. */
+  List<JsonNode> deadLetters() {
+    List<JsonNode> all = new java.util.ArrayList<>();
+    String after = null;
+    do {
+      Answer page = get("/dead-letters?limit=" + HttpFront.MAX_PAGE + (after == null ? ""
+          : "&after=" + java.net.URLEncoder.encode(after, StandardCharsets.UTF_8)));
+      if (page.status() != 200) {
+        throw new AssertionError("GET /dead-letters: " + page.status() + " " + page.body());
+      }
+      page.json().get("deadLetters").forEach(all::add);
+      after = page.json().get("next").isNull() ? null : page.json().get("next").asText();
+    } while (after != null);
+    return all;
+  }
+
   private Answer send(HttpRequest request) {
     try {
       HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());

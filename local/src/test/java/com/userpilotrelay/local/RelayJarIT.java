@@ -160,6 +160,54 @@ class RelayJarIT {
     }
   }
 
+  @Test
+  void theLauncherBoundsTheHeapAndAStartWithoutABoundSaysSo() throws Exception {
+    Map<String, String> env = new HashMap<>();
+    env.put("PORT", Integer.toString(RelayHttp.freePort()));
+    env.put("SQS_PORT", Integer.toString(RelayHttp.freePort()));
+    env.put("DATA_DIR", work.resolve("launcher").toString());
+    env.put("RELAY_JAR", JAR.toAbsolutePath().toString());
+    env.put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    String launched = runUntilReady(List.of("sh", Path.of("relay.sh").toAbsolutePath().toString()), env,
+        work.resolve("launcher.log"));
+    assertTrue(launched.contains("memory:   heap up to 256 MiB\n"), launched);
+    assertFalse(launched.contains("WARNING: the heap"), launched);
+
+    long machine = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getTotalMemorySize();
+    org.junit.jupiter.api.Assumptions.assumeTrue(machine / 4 > LocalRelay.UNBOUNDED_HEAP_BYTES,
+        "the JVM's default heap bound (a quarter of this machine's memory) is under the warning's threshold");
+    env.put("DATA_DIR", work.resolve("unbounded").toString());
+    String unbounded = runUntilReady(List.of(env.get("JAVA"), "-jar", JAR.toAbsolutePath().toString()), env,
+        work.resolve("unbounded.log"));
+    assertTrue(unbounded.contains("WARNING: the heap may grow to"), unbounded);
+    assertTrue(unbounded.contains("local/relay.sh, or java -Xmx256m -jar"), unbounded);
+  }
+
+  /** Starts the command, waits for the banner, stops it with SIGTERM; returns everything it wrote. */
+  private static String runUntilReady(List<String> command, Map<String, String> env, Path log) throws Exception {
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().keySet().removeIf(k -> !k.equals("PATH") && !k.equals("HOME") && !k.equals("LANG"));
+    builder.environment().putAll(env);
+    builder.redirectErrorStream(true);
+    builder.redirectOutput(log.toFile());
+    Process process = builder.start();
+    try {
+      RelayHttp.await("the banner", Duration.ofSeconds(45), () -> {
+        if (!process.isAlive()) {
+          throw new AssertionError("exited: " + read(log));
+        }
+        return read(log).contains("  mappings: ");
+      });
+      return read(log);
+    } finally {
+      process.destroy();
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    }
+  }
+
   /** Posts five track events for new users; returns the users when the relay answered 200. */
   private static List<String> postBatch(RelayHttp http, String prefix) {
     StringBuilder body = new StringBuilder("[");

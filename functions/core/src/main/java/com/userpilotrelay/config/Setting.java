@@ -12,7 +12,8 @@ import java.util.Set;
  */
 public enum Setting {
   EVENTS_QUEUE_URL(Fn.BOTH, true, "URL of the SQS queue that holds accepted events"),
-  DEAD_LETTER_QUEUE_URL(Fn.BOTH, true, "URL of the dead-letter queue (quarantined and undeliverable events)"),
+  DEAD_LETTER_QUEUE_URL(Fn.DISPATCH, true, "URL of the dead-letter queue (undeliverable events, redrivable)"),
+  REJECTED_QUEUE_URL(Fn.BOTH, true, "URL of the queue that keeps refused input (never redriven)"),
 
   SEGMENT_SHARED_SECRET_ARN(Fn.INGEST, false, "Secrets Manager ARN of the Segment shared secret (X-Signature)"),
   SEGMENT_SHARED_SECRET(Fn.INGEST, false, "the Segment shared secret itself; local runs only"),
@@ -30,8 +31,9 @@ public enum Setting {
   RATE_LIMIT_IDENTIFY_PER_MINUTE(Fn.DISPATCH, false, "Userpilot identify limit per key (default 600)"),
   RATE_LIMIT_TRACK_PER_MINUTE(Fn.DISPATCH, false, "Userpilot track limit per key (default 600)"),
   RATE_LIMIT_DELETE_PER_MINUTE(Fn.DISPATCH, false, "Userpilot delete limit per key (default 30)"),
-  MAX_RECEIVE_COUNT(Fn.DISPATCH, true, "the events queue's redrive maxReceiveCount (the last attempt dead-letters itself)"),
-  RETRY_BASE_SECONDS(Fn.DISPATCH, false, "first retry delay in seconds (default 30); doubles per attempt"),
+  RETRY_BASE_SECONDS(Fn.DISPATCH, false, "first retry delay in seconds (default 30); doubles per attempt up to 30 min"),
+  RETRY_HORIZON_HOURS(Fn.DISPATCH, false, "hours an event's attempts may fail before it is dead-lettered (default 24, 4 to 168)"),
+  POISON_ATTEMPTS(Fn.DISPATCH, false, "attempts after which an event failing while others to its endpoint succeed is dead-lettered (default 8)"),
 
   PORT(Fn.LOCAL, false, "the local runner's HTTP port (default 3000)"),
   SQS_PORT(Fn.LOCAL, false, "the local runner's embedded SQS (ElasticMQ) port on 127.0.0.1 (default 9324)"),

@@ -4,6 +4,7 @@ import com.userpilotrelay.config.ConfigException;
 import com.userpilotrelay.config.Env;
 import com.userpilotrelay.config.SecretSource;
 import com.userpilotrelay.config.Setting;
+import com.userpilotrelay.ingest.IngestStamp;
 import com.userpilotrelay.mapping.Mappings;
 import com.userpilotrelay.observe.Log;
 import com.userpilotrelay.queue.EventQueue;
@@ -17,7 +18,6 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Consumer;
 
 /** Builds the dispatcher from settings; any bad setting stops start-up with its name. */
 public final class DispatchSetup {
@@ -27,6 +27,11 @@ public final class DispatchSetup {
    * Userpilot round trips instead of one (README.md, "Performance"). The pacer, not this, bounds the rate.
    */
   static final int PARALLEL_USERS = 10;
+  /**
+   * With the default backoff, 8 receives span about an hour and a half: long enough that a short Userpilot hiccup
+   * does not set an event aside, short enough that one bad event does not hold its user's stream for a day.
+   */
+  static final int DEFAULT_POISON_ATTEMPTS = 8;
 
   private DispatchSetup() {}
 
@@ -69,17 +74,14 @@ public final class DispatchSetup {
   }
 
   public static RetryPolicy retryPolicy(Env env) {
-    int maxReceiveCount = env.inLambda()
-        ? requiredInt(env, Setting.MAX_RECEIVE_COUNT, 1, 1000)
-        : env.integer(Setting.MAX_RECEIVE_COUNT, 25, 1, 1000);
     int base = env.integer(Setting.RETRY_BASE_SECONDS, 30, 1, 900);
-    RetryPolicy policy = new RetryPolicy(Duration.ofSeconds(base), maxReceiveCount);
-    if (policy.minimumHorizon().compareTo(RetryPolicy.REQUIRED_HORIZON) < 0) {
-      Log.warn("retry horizon is shorter than Segment's 4 hours: a long Userpilot outage dead-letters events",
-          Map.of("horizonSeconds", policy.minimumHorizon().toSeconds(), "maxReceiveCount", maxReceiveCount,
-              "retryBaseSeconds", base));
-    }
-    return policy;
+    int horizonHours = env.integer(Setting.RETRY_HORIZON_HOURS, (int) RetryPolicy.DEFAULT_HORIZON.toHours(),
+        (int) RetryPolicy.MIN_HORIZON.toHours(), (int) RetryPolicy.MAX_HORIZON.toHours());
+    return new RetryPolicy(Duration.ofSeconds(base), Duration.ofHours(horizonHours));
+  }
+
+  public static int poisonAttempts(Env env) {
+    return env.integer(Setting.POISON_ATTEMPTS, DEFAULT_POISON_ATTEMPTS, 2, 1000);
   }
 
   public static RatePacer pacer(Env env) {
@@ -94,9 +96,9 @@ public final class DispatchSetup {
   }
 
   public static Dispatcher dispatcher(Env env, Mappings mappings, com.userpilotrelay.userpilot.UserpilotTransport transport,
-      EventQueue queue, Consumer<Outcome> listener) {
-    return new Dispatcher(mappings::map, transport, pacer(env), retryPolicy(env), queue, PARALLEL_USERS, listener,
-        Clock.systemUTC(), timeout(env));
+      EventQueue queue, IngestStamp stamp, DeliveryObserver observer) {
+    return new Dispatcher(mappings::map, transport, pacer(env), retryPolicy(env), queue, stamp, poisonAttempts(env),
+        PARALLEL_USERS, observer, Clock.systemUTC(), timeout(env));
   }
 
   private static int requiredInt(Env env, Setting setting, int min, int max) {

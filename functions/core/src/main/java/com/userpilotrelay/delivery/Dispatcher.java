@@ -2,13 +2,16 @@ package com.userpilotrelay.delivery;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.userpilotrelay.ingest.IngestService;
+import com.userpilotrelay.ingest.IngestStamp;
 import com.userpilotrelay.json.Json;
 import com.userpilotrelay.mapping.MappedRequest;
 import com.userpilotrelay.observe.Log;
 import com.userpilotrelay.observe.Metrics;
 import com.userpilotrelay.queue.EventQueue;
+import com.userpilotrelay.queue.MessageGroups;
 import com.userpilotrelay.queue.QueueMessage;
 import com.userpilotrelay.segment.EventValidator;
+import com.userpilotrelay.segment.OrderingKey;
 import com.userpilotrelay.userpilot.RatePacer;
 import com.userpilotrelay.userpilot.UserpilotRequest;
 import com.userpilotrelay.userpilot.UserpilotResponse;
@@ -17,81 +20,89 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /**
- * Delivers a batch of queued events: each event through the mappings to Userpilot requests, each
- * user's events one after another in queue order, different users in parallel under the rate pacer.
- * Every message gets an outcome; none is lost to an exception.
+ * Delivers a batch received from the FIFO events queue: each event through the mappings to Userpilot requests,
+ * each user's events one after another in queue order, different users in parallel under the rate pacer.
+ *
+ * <p>Order is the queue's job: while one of a user's messages stays in the queue (hidden for its retry), the
+ * queue hands out none of that user's later messages. So when an event must wait, the dispatcher only has to
+ * keep it and the same user's later messages in this batch, and hide them until the retry.
+ *
+ * <p>Waiting is not failing. An event is dead-lettered by the relay itself, with its reason, only when Userpilot
+ * refused it for good, when its attempts have failed for longer than the retry horizon, or when it keeps failing
+ * while Userpilot accepts other events to the same endpoint (a poisoned event, which would otherwise hold its
+ * user's later events for the whole horizon).
  */
 public final class Dispatcher {
-  /** Indices of the mapped requests already accepted by Userpilot (multi-mapping events). */
-  public static final String DONE_ATTRIBUTE = "relayDone";
-  /** Attempts made before this message was re-sent as a continuation. */
-  public static final String ATTEMPTS_ATTRIBUTE = "relayAttempts";
-  /** How soon a message not tried before the deadline comes back. */
-  static final Duration DEFERRAL = Duration.ofSeconds(2);
-  /** SQS's longest delivery delay, which bounds a continuation's backoff. */
-  static final Duration MAX_DELAY = Duration.ofMinutes(15);
+  /** How soon a message that waited (pacer, deadline) or whose outcome could not be stored comes back. */
+  static final Duration SHORT_WAIT = Duration.ofSeconds(2);
+  /** Longest a waiting message is hidden: the pacer's pause after a long Retry-After is re-checked by then. */
+  static final Duration LONGEST_WAIT = Duration.ofMinutes(15);
+  /** After Userpilot refuses the API key, nothing is sent for this long (the key is re-read at most this often). */
+  static final Duration AUTH_PAUSE = Duration.ofMinutes(1);
+  /** "Other events to the same endpoint are being accepted": one was, this recently. */
+  static final Duration HEALTHY_WINDOW = Duration.ofMinutes(5);
+  /** Time kept for the SQS calls made after the last Userpilot call (dead letters, then visibility changes). */
+  static final Duration SQS_RESERVE = Duration.ofSeconds(7);
 
   private final Function<JsonNode, List<MappedRequest>> mappings;
   private final UserpilotTransport transport;
   private final RatePacer pacer;
   private final RetryPolicy retryPolicy;
   private final EventQueue queue;
+  private final IngestStamp stamp;
+  private final int poisonAttempts;
   private final ExecutorService workers;
-  private final int parallelism;
-  private final Consumer<Outcome> listener;
-  /** Until DispatchSetup passes an observer: a listener that is also an observer hears each attempt. */
   private final DeliveryObserver observer;
   private final Clock clock;
-  private final Duration callReserve;
+  private final Duration callTimeout;
+  private final RequestKeys progress = new RequestKeys();
+  private final Map<RatePacer.Bucket, Instant> lastAccepted = new EnumMap<>(RatePacer.Bucket.class);
+  private volatile Instant authPausedUntil = Instant.MIN;
+  private volatile int authStatus;
 
   /**
    * @param mappings turns an event into its Userpilot requests ({@code Mappings::map})
-   */
-  public Dispatcher(Function<JsonNode, List<MappedRequest>> mappings, UserpilotTransport transport, RatePacer pacer, RetryPolicy retryPolicy,
-      EventQueue queue, int parallelism, Consumer<Outcome> listener, Clock clock) {
-    this(mappings, transport, pacer, retryPolicy, queue, parallelism, listener, clock, Duration.ZERO);
-  }
-
-  /**
-   * @param callReserve how long one Userpilot call may take: no call starts later than this before the
-   *     deadline, so a slow answer cannot push the invocation past its timeout
+   * @param stamp checks that a message is an event this relay's ingest accepted
+   * @param poisonAttempts attempts after which an event that fails while others to its endpoint succeed is
+   *     dead-lettered
+   * @param parallelism users delivered at once
+   * @param callTimeout how long one Userpilot call may take: none starts later than this (plus the SQS reserve)
+   *     before the deadline, so a slow answer cannot push the invocation past its timeout
    */
   public Dispatcher(Function<JsonNode, List<MappedRequest>> mappings, UserpilotTransport transport, RatePacer pacer,
-      RetryPolicy retryPolicy, EventQueue queue, int parallelism, Consumer<Outcome> listener, Clock clock,
-      Duration callReserve) {
-    this.callReserve = callReserve;
+      RetryPolicy retryPolicy, EventQueue queue, IngestStamp stamp, int poisonAttempts, int parallelism,
+      DeliveryObserver observer, Clock clock, Duration callTimeout) {
     this.mappings = mappings;
     this.transport = transport;
     this.pacer = pacer;
     this.retryPolicy = retryPolicy;
     this.queue = queue;
-    this.parallelism = Math.max(1, parallelism);
-    this.workers = Executors.newFixedThreadPool(this.parallelism, r -> {
+    this.stamp = stamp;
+    this.poisonAttempts = Math.max(1, poisonAttempts);
+    int threads = Math.max(1, parallelism);
+    this.workers = Executors.newFixedThreadPool(threads, r -> {
       Thread t = new Thread(r, "dispatch-" + WORKER_IDS.incrementAndGet());
       t.setDaemon(true);
       return t;
     });
-    this.listener = listener == null ? o -> { } : listener;
-    this.observer = listener instanceof DeliveryObserver o ? o : DeliveryObserver.NONE;
+    this.observer = observer == null ? DeliveryObserver.NONE : observer;
     this.clock = clock;
+    this.callTimeout = callTimeout;
   }
 
   private static final AtomicInteger WORKER_IDS = new AtomicInteger();
@@ -100,34 +111,71 @@ public final class Dispatcher {
     return retryPolicy;
   }
 
+  /** One message's outcome and, when it stays in the queue, how long it stays hidden. */
+  private record Decision(Outcome outcome, Duration hide) {
+    static Decision done(Outcome outcome) {
+      return new Decision(outcome, null);
+    }
+  }
+
+  /** An event as read from its message. */
+  private record Received(InboundMessage message, JsonNode event, String messageId, String userKey) { }
+
   /**
-   * Dispatches a batch and returns one outcome per message, in the batch's order. Work that would end
-   * after {@code deadline} is deferred rather than started.
+   * Dispatches a batch and returns one outcome per message, in the batch's order. No Userpilot call starts
+   * after {@code deadline} less the call timeout and the SQS reserve; work left is kept for later.
    */
   public List<Outcome> dispatch(List<InboundMessage> messages, Instant deadline) {
     Metrics metrics = new Metrics();
     Map<String, List<Integer>> groups = new LinkedHashMap<>();
-    List<JsonNode> events = new ArrayList<>(messages.size());
+    List<Received> received = new ArrayList<>(messages.size());
+    Instant now = clock.instant();
     for (int i = 0; i < messages.size(); i++) {
-      JsonNode event = parse(messages.get(i).body());
-      events.add(event);
-      groups.computeIfAbsent(orderingKey(event, messages.get(i)), k -> new ArrayList<>()).add(i);
+      Received r = read(messages.get(i));
+      received.add(r);
+      groups.computeIfAbsent(groupOf(r), k -> new ArrayList<>()).add(i);
+      metrics.max("OldestEventAgeSeconds", ageSeconds(r.message(), now));
     }
-    // Within a user, arrival order (set at ingest), whatever order the queue handed them out in.
-    Comparator<Integer> arrival = Comparator.comparing(
-        (Integer i) -> messages.get(i).attributes().getOrDefault(IngestService.ORDER_ATTRIBUTE, ""))
-        .thenComparing(i -> i);
-    groups.values().forEach(group -> group.sort(arrival));
-    Outcome[] outcomes = new Outcome[messages.size()];
+    Instant lastCallStart = deadline.minus(callTimeout).minus(SQS_RESERVE);
+    Decision[] decisions = new Decision[messages.size()];
     List<Callable<Void>> tasks = new ArrayList<>();
     for (List<Integer> group : groups.values()) {
       tasks.add(() -> {
-        deliverInOrder(group, messages, events, outcomes, deadline, metrics);
+        deliverInOrder(group, received, decisions, lastCallStart, metrics);
         return null;
       });
     }
+    runAll(tasks);
+    List<Outcome> result = new ArrayList<>(messages.size());
+    Map<String, Duration> hide = new LinkedHashMap<>();
+    for (int i = 0; i < decisions.length; i++) {
+      Decision d = decisions[i];
+      if (d == null) {
+        // Interrupted mid-flight: keep it; it comes back after the queue's visibility timeout.
+        InboundMessage m = messages.get(i);
+        d = new Decision(new Outcome(Outcome.Kind.WAITING, m.id(), null, null, 0, "dispatch interrupted",
+            m.receiveCount(), 0), null);
+      }
+      if (d.hide() != null) {
+        hide.put(messages.get(i).receiptHandle(), d.hide());
+      }
+      result.add(d.outcome());
+    }
+    hideForRetry(hide);
+    metrics.flush(System.out, "dispatch");
+    return result;
+  }
+
+  private void runAll(List<Callable<Void>> tasks) {
     try {
-      List<Future<Void>> futures = tasks.size() == 1 ? List.of(runInline(tasks.get(0))) : workers.invokeAll(tasks);
+      List<Future<Void>> futures;
+      if (tasks.size() == 1) {
+        FutureTask<Void> only = new FutureTask<>(tasks.get(0));
+        only.run();
+        futures = List.of(only);
+      } else {
+        futures = workers.invokeAll(tasks);
+      }
       for (Future<Void> future : futures) {
         future.get();
       }
@@ -136,228 +184,301 @@ public final class Dispatcher {
     } catch (ExecutionException e) {
       Log.error("dispatch worker failed", Map.of("error", e.getCause().getClass().getName()));
     }
-    List<Outcome> result = new ArrayList<>(messages.size());
-    for (int i = 0; i < outcomes.length; i++) {
-      // A message without an outcome was interrupted mid-flight: keep it for a retry.
-      Outcome outcome = outcomes[i] != null ? outcomes[i] : new Outcome(Outcome.Kind.DEFERRED, messages.get(i).id(),
-          null, null, 0, "dispatch interrupted", messages.get(i).receiveCount(), DEFERRAL.toSeconds());
-      result.add(outcome);
-    }
-    metrics.flush(System.out, "dispatch");
-    return result;
-  }
-
-  private static Future<Void> runInline(Callable<Void> task) {
-    java.util.concurrent.FutureTask<Void> future = new java.util.concurrent.FutureTask<>(task);
-    future.run();
-    return future;
-  }
-
-  private void deliverInOrder(List<Integer> group, List<InboundMessage> messages, List<JsonNode> events,
-      Outcome[] outcomes, Instant deadline, Metrics metrics) {
-    Duration held = null;
-    String heldFor = null;
-    for (int index : group) {
-      InboundMessage message = messages.get(index);
-      Outcome outcome;
-      try {
-        if (held != null) {
-          Duration delay = held;
-          changeVisibility(message, delay);
-          outcome = new Outcome(Outcome.Kind.HELD_BACK, message.id(), messageId(events.get(index)), userKey(events.get(index)),
-              0, "held back behind " + heldFor + " of the same user", attempt(message), delay.toSeconds());
-        } else {
-          outcome = deliver(message, events.get(index), deadline, metrics);
-        }
-      } catch (RuntimeException e) {
-        // Unexpected: keep the message and say why, rather than failing the whole batch.
-        Duration delay = retryPolicy.delayAfter(attempt(message), null);
-        changeVisibility(message, delay);
-        outcome = new Outcome(Outcome.Kind.RETRY, message.id(), null, null, 0,
-            "internal error: " + e.getClass().getSimpleName(), attempt(message), delay.toSeconds());
-      }
-      outcomes[index] = outcome;
-      record(outcome, metrics);
-      if (held == null && (outcome.kind() == Outcome.Kind.RETRY || outcome.kind() == Outcome.Kind.DEFERRED
-          || outcome.kind() == Outcome.Kind.CONTINUED)) {
-        held = holdBehind(outcome);
-        heldFor = outcome.messageId() != null ? outcome.messageId() : outcome.id();
-      }
-    }
   }
 
   /**
-   * How long a user's later messages wait behind one that must be retried: past its retry, and past
-   * the retry after that too, so one more failure of the blocker does not let them overtake it. (A
-   * standard queue promises no order across receives; this makes overtaking need repeated failures.)
+   * A user's messages in queue order. Once one stays in the queue, the later ones stay too, hidden as long:
+   * the queue then hands them out again in the same order, after the retry.
    */
-  private Duration holdBehind(Outcome blocker) {
-    Duration hold = Duration.ofSeconds(blocker.retryInSeconds()).plusSeconds(1);
-    if (blocker.kind() != Outcome.Kind.DEFERRED) {
-      hold = hold.plus(retryPolicy.ceiling(blocker.attempt() + 1));
+  private void deliverInOrder(List<Integer> group, List<Received> received, Decision[] decisions,
+      Instant lastCallStart, Metrics metrics) {
+    Decision blocker = null;
+    for (int index : group) {
+      Received r = received.get(index);
+      Decision decision;
+      if (blocker != null) {
+        decision = new Decision(outcome(Outcome.Kind.HELD_BACK, r, 0, "held back behind "
+            + blocker.outcome().messageId() + " of the same user", blocker.hide()), blocker.hide());
+      } else {
+        try {
+          decision = deliver(r, lastCallStart, metrics);
+        } catch (RuntimeException e) {
+          // Unexpected: keep the message and say why, rather than failing the whole batch.
+          decision = keep(Outcome.Kind.RETRY, r, 0, "internal error: " + e.getClass().getSimpleName(), SHORT_WAIT);
+        }
+      }
+      decisions[index] = decision;
+      record(decision.outcome(), metrics);
+      if (blocker == null && decision.outcome().keepInQueue()) {
+        blocker = decision;
+      }
     }
-    return hold.compareTo(RetryPolicy.SQS_MAX_VISIBILITY) > 0 ? RetryPolicy.SQS_MAX_VISIBILITY : hold;
   }
 
-  private Outcome deliver(InboundMessage message, JsonNode event, Instant deadline, Metrics metrics) {
-    int attempt = attempt(message);
-    String messageId = messageId(event);
-    String user = userKey(event);
-    if (event == null) {
-      return deadLetter(message, null, "unreadable: the queued body is not a JSON object", 0, attempt, Set.of());
+  private Decision deliver(Received r, Instant lastCallStart, Metrics metrics) {
+    InboundMessage message = r.message();
+    String refusal = refusal(r);
+    if (refusal != null) {
+      return refuse(r, refusal);
     }
-    List<MappedRequest> mapped = mappings.apply(event);
+    List<MappedRequest> mapped = mappings.apply(r.event());
     if (mapped.isEmpty()) {
-      return new Outcome(Outcome.Kind.SKIPPED, message.id(), messageId, user, 0, null, attempt, 0);
+      return Decision.done(outcome(Outcome.Kind.SKIPPED, r, 0, null, null));
     }
-    TreeSet<Integer> done = doneOf(message);
-    int doneBefore = done.size();
+    Set<String> done = progress.done(message.id(), message.attributes().get(RequestKeys.ATTRIBUTE));
     List<String> permanent = new ArrayList<>();
+    String permanentAction = null;
     int lastStatus = 0;
-    UserpilotResponse retry = null;
-    boolean deferred = false;
-    for (int i = 0; i < mapped.size(); i++) {
-      if (done.contains(i)) {
+    UserpilotResponse failed = null;
+    MappedRequest failedRequest = null;
+    boolean waiting = false;
+    RatePacer.Bucket waitedFor = null;
+    for (MappedRequest m : mapped) {
+      if (m.failed()) {
+        permanent.add(m.mappingName() + ": " + m.error());
         continue;
       }
-      MappedRequest m = mapped.get(i);
-      if (m.failed()) {
-        permanent.add(m.error());
+      String key = RequestKeys.keyOf(m);
+      if (done.contains(key)) {
         continue;
       }
       UserpilotRequest request = m.request();
-      RatePacer.Bucket bucket = RatePacer.bucketOf(request);
-      if (!acquire(bucket, deadline.minus(callReserve))) {
-        deferred = true;
+      if (clock.instant().isBefore(authPausedUntil)) {
+        failed = new UserpilotResponse(authStatus, null, "HTTP " + authStatus + " (delivery paused: Userpilot refused"
+            + " the API key)");
+        failedRequest = m;
+        lastStatus = authStatus;
         break;
       }
-      long started = System.nanoTime();
-      Instant startedAt = clock.instant();
-      UserpilotResponse response = transport.send(request);
-      long millis = (System.nanoTime() - started) / 1_000_000;
-      metrics.latency(request.action(), millis);
-      if (observer != DeliveryObserver.NONE) {
-        observer.attempted(new Attempt(messageId, user, m.mappingName(), request.action(), request.method(),
-            request.path(), Json.write(request.body()), response.status(), response.detail(), millis, startedAt));
+      RatePacer.Bucket bucket = RatePacer.bucketOf(request);
+      if (!acquire(bucket, lastCallStart)) {
+        waiting = true;
+        waitedFor = bucket;
+        break;
       }
+      UserpilotResponse response = send(r, m, metrics);
       lastStatus = response.status();
       if (response.ok()) {
-        done.add(i);
-      } else if (response.authFailure()) {
-        metrics.count("AuthFailed");
-        Log.error("Userpilot refused the API key: every event will fail until it is fixed",
-            Map.of("status", response.status(), "action", request.action()));
-        permanent.add(describe(m, request, response) + "; Userpilot refused the API key: fix USERPILOT_API_KEY,"
-            + " then redrive the dead-letter queue");
-        break;
-      } else if (response.retryable()) {
-        if (response.status() == 429) {
-          metrics.count("Throttled");
-          Duration pause = response.retryAfter() != null ? response.retryAfter() : pacer.interval(bucket).multipliedBy(10);
-          pacer.pauseUntil(bucket, clock.instant().plus(pause));
+        done.add(key);
+        progress.remember(message.id(), done);
+        synchronized (lastAccepted) {
+          lastAccepted.put(bucket, clock.instant());
         }
-        retry = response;
-        break;
-      } else {
-        permanent.add(describe(m, request, response) + "; retrying cannot help");
+        continue;
       }
+      if (response.authFailure()) {
+        pauseForAuth(response, request, metrics);
+        failed = response;
+        failedRequest = m;
+        break;
+      }
+      if (response.retryable()) {
+        if (response.status() == 429) {
+          metrics.count("Throttled", request.action());
+          Duration pause = response.retryAfter() != null ? response.retryAfter() : pacer.interval(bucket).multipliedBy(10);
+          pacer.pauseUntil(bucket, clock.instant().plus(RetryPolicy.min(pause, retryPolicy.horizon())));
+        }
+        metrics.count("Retried", request.action());
+        failed = response;
+        failedRequest = m;
+        break;
+      }
+      permanent.add(m.mappingName() + ": Userpilot answered " + response.detail() + " to " + request.method() + " /"
+          + request.path() + "; retrying cannot help");
+      permanentAction = request.action();
     }
 
-    boolean progressed = done.size() > doneBefore;
-    if (retry != null || deferred) {
-      String reason = deferred ? "not tried before the invocation's deadline"
-          : mapped.get(firstNotDone(done, mapped)).mappingName() + ": " + retry.detail();
-      if (retry != null && retryPolicy.exhausted(attempt)) {
-        return deadLetter(message, event, "retries exhausted after " + attempt + " attempts; last: " + reason,
-            lastStatus, attempt, done);
-      }
-      Duration delay = deferred ? DEFERRAL : retryPolicy.delayAfter(attempt, retry.retryAfter());
-      if (progressed && continueLater(message, done, attempt, delay)) {
-        return new Outcome(Outcome.Kind.CONTINUED, message.id(), messageId, user, lastStatus, reason, attempt,
-            Math.min(delay.toSeconds(), MAX_DELAY.toSeconds()));
-      }
-      changeVisibility(message, delay);
-      return new Outcome(deferred ? Outcome.Kind.DEFERRED : Outcome.Kind.RETRY, message.id(), messageId, user,
-          lastStatus, reason, attempt, delay.toSeconds());
+    if (failed != null) {
+      return afterFailure(r, failedRequest, failed, done, metrics);
+    }
+    if (waiting) {
+      Duration wait = pacer.untilNextSlot(waitedFor);
+      wait = wait.compareTo(SHORT_WAIT) < 0 ? SHORT_WAIT : RetryPolicy.min(wait, LONGEST_WAIT);
+      return keep(Outcome.Kind.WAITING, r, lastStatus, "waiting for the rate limit or the next invocation", wait);
     }
     if (!permanent.isEmpty()) {
-      return deadLetter(message, event, String.join(" | ", permanent), lastStatus, attempt, done);
+      metrics.count("DeadLettered", permanentAction == null ? "none" : permanentAction);
+      return deadLetter(r, String.join(" | ", permanent), lastStatus, done);
     }
-    return new Outcome(Outcome.Kind.DELIVERED, message.id(), messageId, user, lastStatus, null, attempt, 0);
+    progress.forget(message.id());
+    return Decision.done(outcome(Outcome.Kind.DELIVERED, r, lastStatus, null, null));
   }
 
-  private boolean acquire(RatePacer.Bucket bucket, Instant deadline) {
+  /** A retryable failure (or a refused key): retried after a backoff, unless the horizon or the poison rule ends it. */
+  private Decision afterFailure(Received r, MappedRequest m, UserpilotResponse response, Set<String> done,
+      Metrics metrics) {
+    InboundMessage message = r.message();
+    Instant now = clock.instant();
+    Instant first = message.firstReceivedAt() == null ? now : message.firstReceivedAt();
+    String last = m.mappingName() + ": Userpilot answered " + response.detail() + " to " + m.request().method() + " /"
+        + m.request().path();
+    if (retryPolicy.expired(first, now)) {
+      metrics.count("DeadLettered", m.request().action());
+      return deadLetter(r, "failed for longer than the retry horizon (" + retryPolicy.horizon().toHours()
+          + " h) over " + message.receiveCount() + " receives; last: " + last, response.status(), done);
+    }
+    if (looksPoisoned(message, m.request(), response, now)) {
+      metrics.count("DeadLettered", m.request().action());
+      return deadLetter(r, "failed " + message.receiveCount() + " times while Userpilot accepted other "
+          + m.request().action() + " calls, so it is set aside and the user's later events go on; last: " + last,
+          response.status(), done);
+    }
+    Duration delay = retryPolicy.delayAfter(message.receiveCount(), response.retryAfter(), first, now);
+    Instant pausedUntil = authPausedUntil;
+    if (response.authFailure() && pausedUntil.isAfter(now)) {
+      Duration pause = Duration.between(now, pausedUntil).plusSeconds(1);
+      delay = delay.compareTo(pause) < 0 ? pause : delay;
+    }
+    return keep(Outcome.Kind.RETRY, r, response.status(), last, delay);
+  }
+
+  /**
+   * Strict order makes a poisoned event expensive: it holds its user's later events. One that keeps failing
+   * retryably while calls to the same endpoint succeed is not an outage; a 429 or a refused key never counts.
+   */
+  private boolean looksPoisoned(InboundMessage message, UserpilotRequest request, UserpilotResponse response,
+      Instant now) {
+    if (response.status() == 429 || response.authFailure() || message.receiveCount() < poisonAttempts) {
+      return false;
+    }
+    Instant accepted;
+    synchronized (lastAccepted) {
+      accepted = lastAccepted.get(RatePacer.bucketOf(request));
+    }
+    return accepted != null && accepted.isAfter(now.minus(HEALTHY_WINDOW));
+  }
+
+  private void pauseForAuth(UserpilotResponse response, UserpilotRequest request, Metrics metrics) {
+    metrics.count("AuthFailed");
+    authStatus = response.status();
+    authPausedUntil = clock.instant().plus(AUTH_PAUSE);
+    Log.error("Userpilot refused the API key: delivery is paused and events are kept; fix USERPILOT_API_KEY"
+        + " (it is read again at most once a minute)", Map.of("status", response.status(), "action", request.action(),
+        "pausedSeconds", AUTH_PAUSE.toSeconds()));
+  }
+
+  private UserpilotResponse send(Received r, MappedRequest m, Metrics metrics) {
+    UserpilotRequest request = m.request();
+    Instant at = clock.instant();
+    long started = System.nanoTime();
+    UserpilotResponse response = transport.send(request);
+    long millis = (System.nanoTime() - started) / 1_000_000;
+    metrics.latency(request.action(), millis);
+    if (response.ok()) {
+      metrics.count("Delivered", request.action());
+    }
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("messageId", r.messageId());
+    fields.put("userId", r.userKey());
+    fields.put("mapping", m.mappingName());
+    fields.put("action", request.action());
+    fields.put("status", response.status());
+    fields.put("ms", millis);
+    Log.info("attempt", fields);
+    observer.attempted(new Attempt(r.messageId(), r.userKey(), m.mappingName(), request.action(), request.method(),
+        request.path(), Json.write(request.body()), response.status(), response.detail(), millis, at));
+    return response;
+  }
+
+  private boolean acquire(RatePacer.Bucket bucket, Instant lastCallStart) {
     try {
-      return pacer.acquire(bucket, deadline);
+      return pacer.acquire(bucket, lastCallStart);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
     }
   }
 
-  private static int firstNotDone(TreeSet<Integer> done, List<MappedRequest> mapped) {
-    for (int i = 0; i < mapped.size(); i++) {
-      if (!done.contains(i) && !mapped.get(i).failed()) {
-        return i;
-      }
+  /** Why this message is not an event this relay's ingest accepted, or null when it is one. */
+  private String refusal(Received r) {
+    InboundMessage message = r.message();
+    if (r.event() == null) {
+      return "not an event: the queued body is not a JSON object";
     }
-    return 0;
+    if (!stamp.verify(message.body(), message.attributes().get(IngestStamp.ATTRIBUTE))) {
+      return "not accepted by this relay's ingest: the message has no valid " + IngestStamp.ATTRIBUTE
+          + " (was it written to the queue directly?)";
+    }
+    // The size was checked at ingest as the event arrived (the queued body is ASCII-escaped, so longer).
+    List<String> errors = EventValidator.validate(r.event(), 0);
+    return errors.isEmpty() ? null : "not a valid event: " + String.join("; ", errors);
   }
 
-  private static String describe(MappedRequest m, UserpilotRequest request, UserpilotResponse response) {
-    return m.mappingName() + ": Userpilot answered " + response.detail() + " to " + request.method() + " /"
-        + request.path();
+  private Decision refuse(Received r, String reason) {
+    InboundMessage message = r.message();
+    Map<String, String> attributes = new LinkedHashMap<>();
+    attributes.put("stage", "dispatch");
+    attributes.put("reason", truncate(reason));
+    if (r.messageId() != null) {
+      attributes.put("messageId", truncate(r.messageId()));
+    }
+    attributes.put("queueMessageId", message.id());
+    if (!queue.reject(List.of(QueueMessage.unordered(message.id(), message.body(), attributes))).isEmpty()) {
+      return keep(Outcome.Kind.RETRY, r, 0, "the rejected queue refused it; will retry: " + reason, SHORT_WAIT);
+    }
+    return Decision.done(outcome(Outcome.Kind.REFUSED, r, 0, reason, null));
+  }
+
+  private Decision deadLetter(Received r, String reason, int status, Set<String> done) {
+    InboundMessage message = r.message();
+    Map<String, String> attributes = new LinkedHashMap<>(message.attributes());
+    attributes.put("stage", "dispatch");
+    attributes.put("reason", truncate(reason));
+    attributes.put("status", Integer.toString(status));
+    attributes.put("attempts", Integer.toString(message.receiveCount()));
+    if (done.isEmpty()) {
+      attributes.remove(RequestKeys.ATTRIBUTE);
+    } else {
+      attributes.put(RequestKeys.ATTRIBUTE, RequestKeys.attribute(done));
+    }
+    // The user's group, so a redrive puts it back in line behind that user's events; deduplicated by the
+    // queue message, so a dead-letter write retried after a lost answer is stored once.
+    QueueMessage letter = new QueueMessage(message.id(), message.body(), attributes, groupOf(r),
+        "d-" + MessageGroups.sha256(message.id()));
+    if (!queue.deadLetter(List.of(letter)).isEmpty()) {
+      // Never drop it: it stays on the events queue, ahead of its user's later events, and is tried again.
+      return keep(Outcome.Kind.RETRY, r, status, "the dead-letter queue refused it; will retry: " + reason, SHORT_WAIT);
+    }
+    progress.forget(message.id());
+    return Decision.done(outcome(Outcome.Kind.DEAD_LETTERED, r, status, reason, null));
+  }
+
+  private Decision keep(Outcome.Kind kind, Received r, int status, String reason, Duration hide) {
+    return new Decision(outcome(kind, r, status, reason, hide), hide);
+  }
+
+  private Outcome outcome(Outcome.Kind kind, Received r, int status, String reason, Duration hide) {
+    return new Outcome(kind, r.message().id(), r.messageId(), r.userKey(), status, reason, r.message().receiveCount(),
+        hide == null ? 0 : hide.toSeconds());
   }
 
   /**
-   * Part of a multi-mapping event went through: re-queue the event with what is done, so a retry never
-   * resends an accepted request. Returns false when the queue refused (the caller retries it whole).
+   * Hides every kept message until its retry. A change that fails leaves that message hidden for the queue's
+   * own visibility timeout: later, but never out of order, because the queue holds back the user's later events
+   * while any of the user's messages is hidden.
    */
-  private boolean continueLater(InboundMessage message, TreeSet<Integer> done, int attempt, Duration delay) {
-    Map<String, String> attributes = new LinkedHashMap<>(message.attributes());
-    attributes.put(DONE_ATTRIBUTE, done.stream().map(String::valueOf).collect(Collectors.joining(",")));
-    attributes.put(ATTEMPTS_ATTRIBUTE, Integer.toString(attempt));
-    Duration bounded = delay.compareTo(MAX_DELAY) > 0 ? MAX_DELAY : delay;
-    return queue.enqueue(List.of(new QueueMessage(message.id(), message.body(), attributes, bounded))).isEmpty();
-  }
-
-  private Outcome deadLetter(InboundMessage message, JsonNode event, String reason, int status, int attempt,
-      Set<Integer> done) {
-    Map<String, String> attributes = new LinkedHashMap<>(message.attributes());
-    attributes.put("stage", "dispatch");
-    attributes.put("reason", reason.length() > 1000 ? reason.substring(0, 999) + "…" : reason);
-    attributes.put("status", Integer.toString(status));
-    attributes.put("attempts", Integer.toString(attempt));
-    if (!done.isEmpty()) {
-      attributes.put(DONE_ATTRIBUTE, done.stream().map(String::valueOf).collect(Collectors.joining(",")));
+  private void hideForRetry(Map<String, Duration> delays) {
+    if (delays.isEmpty()) {
+      return;
     }
-    attributes.remove(ATTEMPTS_ATTRIBUTE);
-    boolean stored = queue.deadLetter(List.of(new QueueMessage(message.id(), message.body(), attributes))).isEmpty();
-    if (!stored) {
-      // Never drop it: leave it on the events queue and try again shortly.
-      changeVisibility(message, DEFERRAL);
-      return new Outcome(Outcome.Kind.RETRY, message.id(), messageId(event), userKey(event), status,
-          "dead-letter queue refused it; will retry: " + reason, attempt, DEFERRAL.toSeconds());
-    }
-    return new Outcome(Outcome.Kind.DEAD_LETTERED, message.id(), messageId(event), userKey(event), status, reason,
-        attempt, 0);
-  }
-
-  private void changeVisibility(InboundMessage message, Duration delay) {
+    Set<String> failed;
     try {
-      queue.retryAfter(message.receiptHandle(), delay);
+      failed = queue.retryAfter(delays);
     } catch (RuntimeException e) {
-      // The message still comes back after the queue's own visibility timeout; nothing is lost.
-      Log.warn("could not set retry delay", Map.of("id", message.id(), "error", e.getClass().getSimpleName()));
+      failed = delays.keySet();
+    }
+    if (!failed.isEmpty()) {
+      Log.warn("could not set retry delays; those messages come back after the queue's visibility timeout",
+          Map.of("count", failed.size()));
     }
   }
 
   private void record(Outcome outcome, Metrics metrics) {
     switch (outcome.kind()) {
-      case DELIVERED -> metrics.count("Delivered");
       case SKIPPED -> metrics.count("Skipped");
-      case RETRY, CONTINUED, DEFERRED, HELD_BACK -> metrics.count("Retried");
-      case DEAD_LETTERED -> metrics.count("DeadLettered");
+      case WAITING -> metrics.count("Waiting");
+      case REFUSED -> metrics.count("Refused");
+      default -> { }
     }
     Map<String, Object> fields = new LinkedHashMap<>();
     fields.put("outcome", outcome.kind().name());
@@ -369,66 +490,49 @@ public final class Dispatcher {
     if (outcome.retryInSeconds() > 0) {
       fields.put("retryInSeconds", outcome.retryInSeconds());
     }
-    if (outcome.kind() == Outcome.Kind.DEAD_LETTERED) {
+    if (outcome.reason() != null) {
+      fields.put("reason", outcome.reason());
+    }
+    if (outcome.kind() == Outcome.Kind.DEAD_LETTERED || outcome.kind() == Outcome.Kind.REFUSED) {
       Log.warn("dispatch", fields);
     } else {
       Log.info("dispatch", fields);
     }
-    listener.accept(outcome);
+    observer.finished(outcome);
   }
 
-  private int attempt(InboundMessage message) {
-    String before = message.attributes().get(ATTEMPTS_ATTRIBUTE);
-    int earlier = 0;
-    if (before != null) {
-      try {
-        earlier = Integer.parseInt(before);
-      } catch (NumberFormatException ignored) {
-        // a tampered attribute counts as no earlier attempts
-      }
-    }
-    return Math.max(1, message.receiveCount()) + Math.max(0, earlier);
-  }
-
-  private static TreeSet<Integer> doneOf(InboundMessage message) {
-    TreeSet<Integer> done = new TreeSet<>();
-    String value = message.attributes().get(DONE_ATTRIBUTE);
-    if (value != null && !value.isBlank()) {
-      Arrays.stream(value.split(",")).map(String::trim).filter(s -> s.matches("\\d{1,3}"))
-          .map(Integer::valueOf).forEach(done::add);
-    }
-    return done;
-  }
-
-  private static JsonNode parse(String body) {
+  private static Received read(InboundMessage message) {
+    JsonNode event;
     try {
-      JsonNode node = Json.parse(body);
-      return node != null && node.isObject() ? node : null;
+      JsonNode node = Json.parse(message.body());
+      event = node != null && node.isObject() ? node : null;
     } catch (RuntimeException e) {
-      return null;
+      event = null;
+    }
+    String messageId = event == null || !event.hasNonNull("messageId") ? null : event.get("messageId").asText();
+    String userKey = event == null ? null : EventValidator.userKey(event);
+    return new Received(message, event, messageId, userKey);
+  }
+
+  /** The queue's group for the message; computed from the event where the queue did not say (tests, redrives). */
+  private static String groupOf(Received r) {
+    if (r.message().groupId() != null) {
+      return r.message().groupId();
+    }
+    String key = OrderingKey.of(r.event());
+    return key == null ? "message-" + MessageGroups.sha256(r.message().id()) : MessageGroups.groupId(key);
+  }
+
+  private static long ageSeconds(InboundMessage message, Instant now) {
+    String acceptedAt = message.attributes().get(IngestService.ACCEPTED_AT_ATTRIBUTE);
+    try {
+      return acceptedAt == null ? 0 : Math.max(0, (now.toEpochMilli() - Long.parseLong(acceptedAt)) / 1000);
+    } catch (NumberFormatException e) {
+      return 0;
     }
   }
 
-  /** Group events share one order: a company's for group calls, otherwise the user's. */
-  static String orderingKey(JsonNode event, InboundMessage message) {
-    if (event == null) {
-      return "unreadable:" + message.id();
-    }
-    if ("group".equals(event.path("type").asText())) {
-      JsonNode groupId = event.get("groupId");
-      if (groupId != null && !groupId.asText().isBlank()) {
-        return "company:" + groupId.asText();
-      }
-    }
-    String user = EventValidator.userKey(event);
-    return user == null ? "message:" + message.id() : "user:" + user;
-  }
-
-  private static String messageId(JsonNode event) {
-    return event == null || !event.hasNonNull("messageId") ? null : event.get("messageId").asText();
-  }
-
-  private static String userKey(JsonNode event) {
-    return event == null ? null : EventValidator.userKey(event);
+  private static String truncate(String value) {
+    return value.length() > 1000 ? value.substring(0, 999) + "…" : value;
   }
 }

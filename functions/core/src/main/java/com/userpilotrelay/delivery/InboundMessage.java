@@ -1,5 +1,6 @@
 package com.userpilotrelay.delivery;
 
+import java.time.Instant;
 import java.util.Map;
 
 /**
@@ -10,10 +11,16 @@ import java.util.Map;
  * @param receiveCount how many times the queue has handed it out, this time included
  * @param body the event JSON
  * @param attributes string message attributes
+ * @param groupId its FIFO message group (one user's or company's events), or null when unknown
+ * @param firstReceivedAt when the queue first handed it out, or null when unknown (then: now)
  */
 public record InboundMessage(String id, String receiptHandle, int receiveCount, String body,
-    Map<String, String> attributes) {
+    Map<String, String> attributes, String groupId, Instant firstReceivedAt) {
   public InboundMessage {
     attributes = attributes == null ? Map.of() : Map.copyOf(attributes);
+  }
+
+  public InboundMessage(String id, String receiptHandle, int receiveCount, String body, Map<String, String> attributes) {
+    this(id, receiptHandle, receiveCount, body, attributes, null, null);
   }
 }

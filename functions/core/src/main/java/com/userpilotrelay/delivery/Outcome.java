@@ -9,9 +9,9 @@ package com.userpilotrelay.delivery;
  * @param messageId the Segment messageId, when readable
  * @param userKey the user (or company) whose order it keeps
  * @param status Userpilot's last HTTP status (0 for none or no answer)
- * @param reason why it was retried, held or dead-lettered; null when delivered or skipped
- * @param attempt how many times it has been tried, this time included
- * @param retryInSeconds when it comes back, for kinds that come back
+ * @param reason why it was retried, held, refused or dead-lettered; null when delivered or skipped
+ * @param attempt how many times the queue has handed it out, this time included
+ * @param retryInSeconds when it comes back, for kinds that stay in the queue
  */
 public record Outcome(Kind kind, String id, String messageId, String userKey, int status, String reason,
     int attempt, long retryInSeconds) {
@@ -21,20 +21,20 @@ public record Outcome(Kind kind, String id, String messageId, String userKey, in
     DELIVERED,
     /** No mapping subscribes to it: nothing to send. */
     SKIPPED,
-    /** A retryable failure: it comes back after a backoff. */
+    /** Its attempt failed in a way that may pass (or the API key is refused): it comes back after a backoff. */
     RETRY,
-    /** Part was delivered; the rest continues as a new message that remembers what is done. */
-    CONTINUED,
-    /** Not tried because an earlier message of the same user must be retried first. */
+    /** Not tried, and not counted as failing: the rate pacer or the invocation's deadline said wait. */
+    WAITING,
+    /** Not tried because an earlier event of the same user stays in the queue; it keeps its place behind it. */
     HELD_BACK,
-    /** Not tried before the invocation's deadline; it comes back shortly. */
-    DEFERRED,
-    /** Cannot succeed by retrying: stored in the dead-letter queue with its reason. */
-    DEAD_LETTERED
+    /** Cannot succeed by retrying, or its retry horizon has passed: in the dead-letter queue with its reason. */
+    DEAD_LETTERED,
+    /** Not an event this relay's ingest accepted: kept in the rejected queue, never delivered. */
+    REFUSED
   }
 
   /** True when the queue must keep the message (it is named in the batch's item failures). */
   public boolean keepInQueue() {
-    return kind == Kind.RETRY || kind == Kind.HELD_BACK || kind == Kind.DEFERRED;
+    return kind == Kind.RETRY || kind == Kind.HELD_BACK || kind == Kind.WAITING;
   }
 }

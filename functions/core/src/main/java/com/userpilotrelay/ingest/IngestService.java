@@ -7,10 +7,13 @@ import com.userpilotrelay.auth.RequestAuthenticator;
 import com.userpilotrelay.http.HttpText;
 import com.userpilotrelay.json.Json;
 import com.userpilotrelay.observe.Log;
+import com.userpilotrelay.observe.Metrics;
 import com.userpilotrelay.queue.EventQueue;
+import com.userpilotrelay.queue.MessageGroups;
 import com.userpilotrelay.queue.QueueMessage;
 import com.userpilotrelay.segment.BodyException;
 import com.userpilotrelay.segment.EventValidator;
+import com.userpilotrelay.segment.OrderingKey;
 import com.userpilotrelay.segment.SegmentBody;
 import com.userpilotrelay.segment.SegmentLimits;
 import java.util.ArrayList;
@@ -32,11 +35,8 @@ public final class IngestService {
   /** Base64 inflates by 4/3; anything longer than this cannot decode to an acceptable body. */
   public static final int MAX_ENCODED_BYTES = SegmentLimits.MAX_REQUEST_BYTES / 3 * 4 + 8;
 
-  /**
-   * Arrival order (receive time, then position in the request), as a sortable string. A standard queue
-   * hands messages out in any order; the dispatcher sorts each user's messages by this.
-   */
-  public static final String ORDER_ATTRIBUTE = "relayOrder";
+  /** When ingest accepted the event (epoch milliseconds): the dispatcher reports its age from it. */
+  public static final String ACCEPTED_AT_ATTRIBUTE = "relayAcceptedAt";
 
   /**
    * A quarantined event is stored whole up to this size; SQS's classic limit is 256 KiB for body and
@@ -49,15 +49,26 @@ public final class IngestService {
   private final RequestAuthenticator authenticator;
   private final EventQueue queue;
   private final Supplier<String> messageIds;
+  private final IngestStamp stamp;
 
-  public IngestService(RequestAuthenticator authenticator, EventQueue queue, Supplier<String> messageIds) {
+  public IngestService(RequestAuthenticator authenticator, EventQueue queue, IngestStamp stamp,
+      Supplier<String> messageIds) {
     this.authenticator = authenticator;
     this.queue = queue;
+    this.stamp = stamp;
     this.messageIds = messageIds;
   }
 
+  public IngestService(RequestAuthenticator authenticator, EventQueue queue, Supplier<String> messageIds) {
+    this(authenticator, queue, IngestStamp.marker(), messageIds);
+  }
+
+  public IngestService(RequestAuthenticator authenticator, EventQueue queue, IngestStamp stamp) {
+    this(authenticator, queue, stamp, () -> UUID.randomUUID().toString());
+  }
+
   public IngestService(RequestAuthenticator authenticator, EventQueue queue) {
-    this(authenticator, queue, () -> UUID.randomUUID().toString());
+    this(authenticator, queue, IngestStamp.marker());
   }
 
   public IngestResponse handle(IngestRequest request) {
@@ -67,13 +78,21 @@ public final class IngestService {
     fields.put("status", response.status());
     fields.put("accepted", response.accepted());
     fields.put("rejected", response.rejected());
+    fields.put("duplicates", response.duplicates());
     fields.put("bytes", request.body().length);
     fields.put("ms", (System.nanoTime() - started) / 1_000_000);
+    // The accepted ids make "where is my event?" answerable from the logs (README, "Find one event").
+    fields.put("messageIds", response.messageIds());
     if (response.status() >= 500) {
       Log.error("ingest", fields);
     } else {
       Log.info("ingest", fields);
     }
+    Metrics metrics = new Metrics();
+    metrics.add("Accepted", response.accepted());
+    metrics.add("Rejected", response.rejected());
+    metrics.add("Duplicates", response.duplicates());
+    metrics.flush(System.out, "ingest");
     return response;
   }
 
@@ -120,7 +139,7 @@ public final class IngestService {
     ArrayNode duplicates = Json.MAPPER.createArrayNode();
     Set<String> seen = new HashSet<>();
     boolean allTooLarge = true;
-    long receivedAt = System.currentTimeMillis();
+    String acceptedAt = Long.toString(System.currentTimeMillis());
 
     for (SegmentBody.RawEvent raw : parsed.events()) {
       JsonNode event = raw.node();
@@ -154,13 +173,17 @@ public final class IngestService {
         continue;
       }
       acceptedIds.add(messageId);
+      String body = Json.writeAscii(object);
       Map<String, String> attributes = attributesOf(object, messageId);
-      attributes.put(ORDER_ATTRIBUTE, order(receivedAt, raw.index()));
-      valid.add(new QueueMessage(messageId, Json.writeAscii(object), attributes));
+      attributes.put(ACCEPTED_AT_ATTRIBUTE, acceptedAt);
+      attributes.put(IngestStamp.ATTRIBUTE, stamp.stamp(body));
+      String key = OrderingKey.of(object);
+      valid.add(new QueueMessage(messageId, body, attributes, MessageGroups.groupId(key),
+          MessageGroups.deduplicationId(key, messageId)));
     }
 
     // Quarantine first: once the good events are queued, a 503 would make Segment send them again.
-    if (!queue.deadLetter(quarantine).isEmpty()) {
+    if (!queue.reject(quarantine).isEmpty()) {
       return error(503, "queue: could not store the rejected events for inspection; Segment will retry");
     }
     if (!queue.enqueue(valid).isEmpty()) {
@@ -184,7 +207,8 @@ public final class IngestService {
         status = allTooLarge ? 413 : 400;
       }
     }
-    return new IngestResponse(status, Json.write(answer), acceptedIds.size(), rejected.size());
+    return new IngestResponse(status, Json.write(answer), acceptedIds.size(), rejected.size(), duplicates.size(),
+        acceptedIds);
   }
 
   private static QueueMessage quarantined(SegmentBody.RawEvent raw, String givenId, List<String> errors) {
@@ -205,7 +229,7 @@ public final class IngestService {
       stub.put("head", body.substring(0, QUARANTINE_HEAD_CHARS));
       body = Json.writeAscii(stub);
     }
-    return new QueueMessage("rejected-" + raw.index(), body, attributes);
+    return QueueMessage.unordered("rejected-" + raw.index(), body, attributes);
   }
 
   static Map<String, String> attributesOf(JsonNode event, String messageId) {
@@ -217,10 +241,6 @@ public final class IngestService {
       attributes.put("userId", truncate(user, 256));
     }
     return attributes;
-  }
-
-  static String order(long receivedAtMillis, int index) {
-    return String.format("%013d-%05d", receivedAtMillis, index);
   }
 
   private static String givenMessageId(JsonNode event) {

@@ -41,9 +41,14 @@ public final class IngestSetup {
   }
 
   public static IngestService service(Env env, SecretSource secrets, SqsClient sqs) {
+    return service(env, secrets, sqs, IngestStamp.marker());
+  }
+
+  /** Ingest writes only to the events queue and the rejected queue; the dead-letter queue is dispatch's. */
+  public static IngestService service(Env env, SecretSource secrets, SqsClient sqs, IngestStamp stamp) {
     RequestAuthenticator authenticator = authenticator(env, secrets);
-    EventQueue queue = new SqsEventQueue(sqs, env.required(Setting.EVENTS_QUEUE_URL),
-        env.required(Setting.DEAD_LETTER_QUEUE_URL), SEND_CONCURRENCY);
-    return new IngestService(authenticator, queue);
+    EventQueue queue = new SqsEventQueue(sqs, env.required(Setting.EVENTS_QUEUE_URL), null,
+        env.required(Setting.REJECTED_QUEUE_URL), SEND_CONCURRENCY);
+    return new IngestService(authenticator, queue, stamp);
   }
 }

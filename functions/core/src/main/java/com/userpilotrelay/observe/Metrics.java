@@ -21,14 +21,40 @@ public final class Metrics {
   private static final int MAX_VALUES = 100;
 
   private final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
+  /** Per action (identifyUser, trackEvent, …): name → action → count. */
+  private final Map<String, Map<String, AtomicLong>> actionCounts = new ConcurrentHashMap<>();
+  private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
   private final Map<String, List<Long>> latencies = new ConcurrentHashMap<>();
 
   public void count(String name) {
-    counts.computeIfAbsent(name, n -> new AtomicLong()).incrementAndGet();
+    add(name, 1);
+  }
+
+  /** Adds {@code n} (nothing is written for a metric that only ever got 0). */
+  public void add(String name, long n) {
+    if (n != 0) {
+      counts.computeIfAbsent(name, k -> new AtomicLong()).addAndGet(n);
+    }
+  }
+
+  /** Counts one Userpilot request's result under its action. */
+  public void count(String name, String action) {
+    actionCounts.computeIfAbsent(name, k -> new ConcurrentHashMap<>())
+        .computeIfAbsent(action, k -> new AtomicLong()).incrementAndGet();
+  }
+
+  /** Keeps the largest value seen (e.g. the age of the oldest event). */
+  public void max(String name, long value) {
+    gauges.computeIfAbsent(name, k -> new AtomicLong(Long.MIN_VALUE)).accumulateAndGet(value, Math::max);
   }
 
   public long get(String name) {
     AtomicLong value = counts.get(name);
+    return value == null ? 0 : value.get();
+  }
+
+  public long get(String name, String action) {
+    AtomicLong value = actionCounts.getOrDefault(name, Map.of()).get(action);
     return value == null ? 0 : value.get();
   }
 
@@ -49,15 +75,32 @@ public final class Metrics {
       return;
     }
     long now = System.currentTimeMillis();
-    if (!counts.isEmpty()) {
+    if (!counts.isEmpty() || !gauges.isEmpty()) {
       ObjectNode doc = document(now, function, List.of("Function"));
       ArrayNode metrics = (ArrayNode) doc.at("/_aws/CloudWatchMetrics/0/Metrics");
       new TreeMap<>(counts).forEach((name, value) -> {
         metrics.addObject().put("Name", name).put("Unit", "Count");
         doc.put(name, value.get());
       });
+      new TreeMap<>(gauges).forEach((name, value) -> {
+        metrics.addObject().put("Name", name).put("Unit", "Seconds");
+        doc.put(name, value.get());
+      });
       out.println(doc);
     }
+    Map<String, Map<String, Long>> byAction = new TreeMap<>();
+    actionCounts.forEach((name, perAction) -> perAction.forEach((action, value) ->
+        byAction.computeIfAbsent(action, a -> new TreeMap<>()).put(name, value.get())));
+    byAction.forEach((action, values) -> {
+      ObjectNode doc = document(now, function, List.of("Function", "Action"));
+      doc.put("Action", action);
+      ArrayNode metrics = (ArrayNode) doc.at("/_aws/CloudWatchMetrics/0/Metrics");
+      values.forEach((name, value) -> {
+        metrics.addObject().put("Name", name).put("Unit", "Count");
+        doc.put(name, value);
+      });
+      out.println(doc);
+    });
     latencies.forEach((action, values) -> {
       ObjectNode doc = document(now, function, List.of("Function", "Action"));
       doc.put("Action", action);

@@ -3,11 +3,13 @@ package com.userpilotrelay.queue;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -17,30 +19,46 @@ import java.util.concurrent.atomic.AtomicInteger;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
+import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchResponse;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
 
 /**
- * The SQS adapter: {@code SendMessageBatch} in batches of at most 10 entries and 256 KiB, sent
- * concurrently, with failed entries retried a few times before they are reported as not stored.
+ * The SQS adapter: {@code SendMessageBatch} in batches of at most 10 entries and 256 KiB, sent concurrently
+ * except where order matters: a message group's batches go one after another, so SQS stores each user's
+ * events in the order they were given. Failed entries are retried until the call's time budget is spent,
+ * then reported as not stored.
  */
 public final class SqsEventQueue implements EventQueue {
   static final int MAX_ENTRIES = 10;
   /** SQS's classic payload limit for a whole batch; staying under it works on every SQS-compatible server. */
   static final int MAX_BATCH_BYTES = 256 * 1024;
-  static final int ATTEMPTS = 4;
+  /** Default time one enqueue or dead-letter call may take, retries included: well inside Segment's 10 s. */
+  public static final Duration DEFAULT_BUDGET = Duration.ofSeconds(6);
+  /** SQS refuses a visibility timeout that ends more than 12 hours after the receive; stay clear of it. */
+  public static final Duration MAX_VISIBILITY = Duration.ofHours(12).minusMinutes(15);
 
   private final SqsClient sqs;
   private final String queueUrl;
   private final String deadLetterUrl;
+  private final String rejectedUrl;
   private final ExecutorService senders;
+  private final Duration budget;
 
-  public SqsEventQueue(SqsClient sqs, String queueUrl, String deadLetterUrl, int concurrency) {
+  public SqsEventQueue(SqsClient sqs, String queueUrl, String deadLetterUrl, String rejectedUrl, int concurrency,
+      Duration budget) {
     this.sqs = sqs;
-    this.queueUrl = queueUrl;
+    this.queueUrl = Objects.requireNonNull(queueUrl, "queueUrl");
     this.deadLetterUrl = deadLetterUrl;
+    this.rejectedUrl = Objects.requireNonNull(rejectedUrl, "rejectedUrl");
     this.senders = Executors.newFixedThreadPool(concurrency, daemonThreads("sqs-send"));
+    this.budget = budget;
+  }
+
+  public SqsEventQueue(SqsClient sqs, String queueUrl, String deadLetterUrl, String rejectedUrl, int concurrency) {
+    this(sqs, queueUrl, deadLetterUrl, rejectedUrl, concurrency, DEFAULT_BUDGET);
   }
 
   @Override
@@ -54,28 +72,94 @@ public final class SqsEventQueue implements EventQueue {
   }
 
   @Override
-  public void retryAfter(String receiptHandle, Duration delay) {
-    sqs.changeMessageVisibility(b -> b.queueUrl(queueUrl).receiptHandle(receiptHandle)
-        .visibilityTimeout((int) Math.min(Integer.MAX_VALUE, delay.toSeconds())));
+  public Set<String> reject(List<QueueMessage> messages) {
+    return send(rejectedUrl, messages);
+  }
+
+  @Override
+  public Set<String> retryAfter(Map<String, Duration> delayByReceiptHandle) {
+    List<Map.Entry<String, Duration>> all = new ArrayList<>(delayByReceiptHandle.entrySet());
+    Set<String> failed = new HashSet<>();
+    for (int from = 0; from < all.size(); from += MAX_ENTRIES) {
+      List<Map.Entry<String, Duration>> chunk = all.subList(from, Math.min(all.size(), from + MAX_ENTRIES));
+      List<ChangeMessageVisibilityBatchRequestEntry> entries = new ArrayList<>(chunk.size());
+      for (int i = 0; i < chunk.size(); i++) {
+        long seconds = Math.max(0, Math.min(MAX_VISIBILITY.toSeconds(), chunk.get(i).getValue().toSeconds()));
+        entries.add(ChangeMessageVisibilityBatchRequestEntry.builder().id(Integer.toString(i))
+            .receiptHandle(chunk.get(i).getKey()).visibilityTimeout((int) seconds).build());
+      }
+      try {
+        ChangeMessageVisibilityBatchResponse response =
+            sqs.changeMessageVisibilityBatch(b -> b.queueUrl(queueUrl).entries(entries));
+        for (BatchResultErrorEntry error : response.failed()) {
+          failed.add(chunk.get(Integer.parseInt(error.id())).getKey());
+        }
+      } catch (SdkException e) {
+        chunk.forEach(entry -> failed.add(entry.getKey()));
+      }
+    }
+    return failed;
   }
 
   private Set<String> send(String url, List<QueueMessage> messages) {
     if (messages.isEmpty()) {
       return Set.of();
     }
-    List<List<QueueMessage>> batches = batches(messages);
-    if (batches.size() == 1) {
-      return sendBatch(url, batches.get(0));
+    requireQueue(url);
+    long deadline = System.nanoTime() + budget.toNanos();
+    List<List<List<QueueMessage>>> chains = chains(messages);
+    if (chains.size() == 1) {
+      return sendChain(url, chains.get(0), deadline);
     }
-    List<CompletableFuture<Set<String>>> futures = new ArrayList<>(batches.size());
-    for (List<QueueMessage> batch : batches) {
-      futures.add(CompletableFuture.supplyAsync(() -> sendBatch(url, batch), senders));
+    List<CompletableFuture<Set<String>>> futures = new ArrayList<>(chains.size());
+    for (List<List<QueueMessage>> chain : chains) {
+      futures.add(CompletableFuture.supplyAsync(() -> sendChain(url, chain, deadline), senders));
     }
     Set<String> failed = new HashSet<>();
     for (CompletableFuture<Set<String>> future : futures) {
       failed.addAll(future.join());
     }
     return failed;
+  }
+
+  /** @param deadLetterUrl null for ingest, which never writes there (and whose role may not) */
+  private static void requireQueue(String url) {
+    if (url == null) {
+      throw new IllegalStateException("this function has no dead-letter queue configured");
+    }
+  }
+
+  /**
+   * Batches grouped into chains that may be sent concurrently: messages are ordered by group (each group's own
+   * order kept), cut into batches, and batches that share a group form one chain, sent in order. Unordered
+   * messages (no group) chain with nothing.
+   */
+  static List<List<List<QueueMessage>>> chains(List<QueueMessage> messages) {
+    Map<String, Integer> firstSeen = new HashMap<>();
+    for (QueueMessage m : messages) {
+      if (m.groupId() != null) {
+        firstSeen.putIfAbsent(m.groupId(), firstSeen.size());
+      }
+    }
+    List<QueueMessage> sorted = new ArrayList<>(messages);
+    // A stable sort: within a group, the given order is kept.
+    sorted.sort(Comparator.comparingInt(m -> m.groupId() == null ? -1 : firstSeen.get(m.groupId())));
+    List<List<List<QueueMessage>>> chains = new ArrayList<>();
+    List<List<QueueMessage>> chain = new ArrayList<>();
+    String lastGroup = null;
+    for (List<QueueMessage> batch : batches(sorted)) {
+      String firstGroup = batch.get(0).groupId();
+      if (!chain.isEmpty() && (firstGroup == null || !firstGroup.equals(lastGroup))) {
+        chains.add(chain);
+        chain = new ArrayList<>();
+      }
+      chain.add(batch);
+      lastGroup = batch.get(batch.size() - 1).groupId();
+    }
+    if (!chain.isEmpty()) {
+      chains.add(chain);
+    }
+    return chains;
   }
 
   static List<List<QueueMessage>> batches(List<QueueMessage> messages) {
@@ -108,16 +192,33 @@ public final class SqsEventQueue implements EventQueue {
     return size;
   }
 
-  private Set<String> sendBatch(String url, List<QueueMessage> batch) {
+  /** A group's batches in order; once one of them fails, the later ones are not sent (they would overtake it). */
+  private Set<String> sendChain(String url, List<List<QueueMessage>> chain, long deadline) {
+    Set<String> failed = new HashSet<>();
+    for (List<QueueMessage> batch : chain) {
+      if (!failed.isEmpty()) {
+        batch.forEach(m -> failed.add(m.id()));
+        continue;
+      }
+      failed.addAll(sendBatch(url, batch, deadline));
+    }
+    return failed;
+  }
+
+  private Set<String> sendBatch(String url, List<QueueMessage> batch, long deadline) {
     // Entry ids must be unique and short within one call; the position is both.
     Map<String, QueueMessage> pending = new LinkedHashMap<>();
     for (int i = 0; i < batch.size(); i++) {
       pending.put(Integer.toString(i), batch.get(i));
     }
     Set<String> permanent = new HashSet<>();
-    for (int attempt = 1; attempt <= ATTEMPTS && !pending.isEmpty(); attempt++) {
+    for (int attempt = 1; !pending.isEmpty(); attempt++) {
       if (attempt > 1) {
-        pause(25L << attempt);
+        long pause = Math.min(400, 25L << attempt);
+        if (System.nanoTime() + pause * 1_000_000 >= deadline) {
+          break;
+        }
+        pause(pause);
       }
       List<SendMessageBatchRequestEntry> entries = new ArrayList<>(pending.size());
       pending.forEach((entryId, message) -> entries.add(entry(entryId, message)));
@@ -150,14 +251,13 @@ public final class SqsEventQueue implements EventQueue {
         attributes.put(name, MessageAttributeValue.builder().dataType("String").stringValue(storable(value)).build());
       }
     });
-    SendMessageBatchRequestEntry.Builder b = SendMessageBatchRequestEntry.builder()
+    return SendMessageBatchRequestEntry.builder()
         .id(entryId)
         .messageBody(message.body())
-        .messageAttributes(attributes);
-    if (!message.delay().isZero()) {
-      b.delaySeconds((int) Math.min(900, message.delay().toSeconds()));
-    }
-    return b.build();
+        .messageAttributes(attributes)
+        .messageGroupId(message.groupId())
+        .messageDeduplicationId(message.deduplicationId())
+        .build();
   }
 
   /**

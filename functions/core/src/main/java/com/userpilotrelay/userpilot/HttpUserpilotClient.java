@@ -2,6 +2,10 @@ package com.userpilotrelay.userpilot;
 
 import com.userpilotrelay.json.Json;
 import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
@@ -94,12 +98,14 @@ public final class HttpUserpilotClient implements UserpilotTransport {
         .header("User-Agent", USER_AGENT);
   }
 
+  /**
+   * Sends and waits at most the timeout for the whole exchange, the answer's body included: the request's own
+   * timeout ends with the headers, and a body that trickles in must not hold a dispatcher past its deadline.
+   */
   private UserpilotResponse execute(HttpRequest request) {
+    CompletableFuture<HttpResponse<Void>> exchange = http.sendAsync(request, HttpResponse.BodyHandlers.discarding());
     try {
-      HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-      try (InputStream in = response.body()) {
-        in.readNBytes(64 * 1024); // drain (bounded) so the connection can be reused
-      }
+      HttpResponse<Void> response = exchange.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       int status = response.statusCode();
       if (status == 401 || status == 403) {
         apiKey.refused();
@@ -107,13 +113,21 @@ public final class HttpUserpilotClient implements UserpilotTransport {
       Duration retryAfter = response.headers().firstValue("Retry-After").map(HttpUserpilotClient::parseRetryAfter)
           .orElse(null);
       return new UserpilotResponse(status, retryAfter, "HTTP " + status);
-    } catch (HttpTimeoutException e) {
+    } catch (TimeoutException e) {
+      exchange.cancel(true);
       return new UserpilotResponse(0, null, "timed out after " + timeout.toMillis() + " ms");
-    } catch (ConnectException e) {
-      return new UserpilotResponse(0, null, "connection failed: " + e.getClass().getSimpleName());
-    } catch (IOException e) {
-      return new UserpilotResponse(0, null, "connection error: " + e.getClass().getSimpleName());
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof HttpTimeoutException) {
+        return new UserpilotResponse(0, null, "timed out after " + timeout.toMillis() + " ms");
+      }
+      if (cause instanceof ConnectException) {
+        return new UserpilotResponse(0, null, "connection failed: " + cause.getClass().getSimpleName());
+      }
+      return new UserpilotResponse(0, null, "connection error: "
+          + (cause == null ? e.getClass() : cause.getClass()).getSimpleName());
     } catch (InterruptedException e) {
+      exchange.cancel(true);
       Thread.currentThread().interrupt();
       return new UserpilotResponse(0, null, "interrupted");
     }

@@ -82,6 +82,13 @@ public final class RatePacer {
     return true;
   }
 
+  /** How long until the bucket's next free slot (zero when one is free now). */
+  public Duration untilNextSlot(Bucket bucket) {
+    Long next = nextSlot.get(bucket);
+    long wait = next == null ? 0 : next - nanos(clock.instant());
+    return wait > 0 ? Duration.ofNanos(wait) : Duration.ZERO;
+  }
+
   /** Userpilot said "slow down": nobody in this container calls that bucket before {@code until}. */
   public void pauseUntil(Bucket bucket, Instant until) {
     long target = nanos(until);

@@ -2,12 +2,16 @@ package com.userpilotrelay.delivery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.userpilotrelay.ingest.IngestStamp;
 import com.userpilotrelay.json.Json;
 import com.userpilotrelay.mapping.MappedRequest;
+import com.userpilotrelay.queue.MessageGroups;
 import com.userpilotrelay.queue.QueueMessage;
+import com.userpilotrelay.queue.SqsEventQueue;
 import com.userpilotrelay.testing.RecordingQueue;
 import com.userpilotrelay.testing.StandInUserpilot;
 import com.userpilotrelay.testing.StandInUserpilot.Reply;
@@ -19,7 +23,10 @@ import com.userpilotrelay.userpilot.UserpilotRequest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -35,9 +42,22 @@ import org.junit.jupiter.api.Test;
  * mappings run in the vector and handler tests.
  */
 class DispatcherTest {
+  private static final IngestStamp STAMP = IngestStamp.marker();
   private static StandInUserpilot userpilot;
   private final RecordingQueue queue = new RecordingQueue();
   private final List<Outcome> seen = new CopyOnWriteArrayList<>();
+  private final List<Attempt> attempts = new CopyOnWriteArrayList<>();
+  private final DeliveryObserver observer = new DeliveryObserver() {
+    @Override
+    public void attempted(Attempt attempt) {
+      attempts.add(attempt);
+    }
+
+    @Override
+    public void finished(Outcome outcome) {
+      seen.add(outcome);
+    }
+  };
 
   @BeforeAll
   static void start() {
@@ -54,41 +74,53 @@ class DispatcherTest {
     userpilot.reset();
   }
 
-  /** One identify per event, plus a second "track" request when the event says so. */
+  /** One identify per event, plus a "track" request when the event says so. */
   static List<MappedRequest> testMapping(JsonNode event) {
     List<MappedRequest> out = new ArrayList<>();
     String user = event.path("userId").asText();
     out.add(new MappedRequest("identify", new UserpilotRequest("identifyUser", "POST", "v1/identify",
         Json.object().put("user_id", user)), null));
-    if (event.path("alsoTrack").asBoolean()) {
+    if (event.path("properties").path("alsoTrack").asBoolean()) {
       out.add(new MappedRequest("track", new UserpilotRequest("trackEvent", "POST", "v1/track",
           Json.object().put("user_id", user).put("event_name", "E")), null));
     }
-    if (event.path("badMapping").asBoolean()) {
+    if (event.path("properties").path("badMapping").asBoolean()) {
       out.add(new MappedRequest("broken", null, "createdAt: not a date"));
     }
     return out;
   }
 
-  private Dispatcher dispatcher(Function<JsonNode, List<MappedRequest>> mapping, int maxReceiveCount) {
+  private Dispatcher dispatcher(Function<JsonNode, List<MappedRequest>> mapping, String key, Duration callTimeout) {
     RatePacer pacer = new RatePacer(Map.of(RatePacer.Bucket.IDENTIFY, 600_000, RatePacer.Bucket.TRACK, 600_000), 1);
     return new Dispatcher(mapping,
-        new HttpUserpilotClient(new Endpoint(userpilot.endpoint()), ApiKey.fixed(StandInUserpilot.API_KEY),
-            Duration.ofSeconds(2)),
-        pacer, new RetryPolicy(Duration.ofSeconds(30), RetryPolicy.DEFAULT_CAP, maxReceiveCount, () -> 0.5),
-        queue, 4, seen::add, Clock.systemUTC());
+        new HttpUserpilotClient(new Endpoint(userpilot.endpoint()), ApiKey.fixed(key), Duration.ofSeconds(2)),
+        pacer, new RetryPolicy(Duration.ofSeconds(30), RetryPolicy.DEFAULT_CAP, Duration.ofHours(24), () -> 0.5),
+        queue, STAMP, 8, 4, observer, Clock.systemUTC(), callTimeout);
+  }
+
+  private Dispatcher dispatcher(Function<JsonNode, List<MappedRequest>> mapping) {
+    return dispatcher(mapping, StandInUserpilot.API_KEY, Duration.ofSeconds(2));
   }
 
   private Dispatcher dispatcher() {
-    return dispatcher(DispatcherTest::testMapping, 25);
+    return dispatcher(DispatcherTest::testMapping);
   }
 
-  private static InboundMessage message(String id, String json, int receiveCount) {
-    return new InboundMessage(id, "rh-" + id, receiveCount, json, Map.of("messageId", id));
+  private static String identify(String id, String user, String properties) {
+    return "{\"type\":\"identify\",\"userId\":\"" + user + "\",\"messageId\":\"" + id + "\",\"traits\":{},"
+        + "\"properties\":" + properties + "}";
+  }
+
+  private static InboundMessage message(String id, String body, int receiveCount, Instant firstReceived,
+      Map<String, String> extra) {
+    Map<String, String> attributes = new HashMap<>(extra);
+    attributes.put("messageId", id);
+    attributes.putIfAbsent(IngestStamp.ATTRIBUTE, STAMP.stamp(body));
+    return new InboundMessage(id, "rh-" + id, receiveCount, body, attributes, null, firstReceived);
   }
 
   private static InboundMessage message(String id, String user) {
-    return message(id, "{\"type\":\"identify\",\"userId\":\"" + user + "\",\"messageId\":\"" + id + "\"}", 1);
+    return message(id, identify(id, user, "{}"), 1, Instant.now(), Map.of());
   }
 
   private static Instant later() {
@@ -96,35 +128,44 @@ class DispatcherTest {
   }
 
   @Test
-  void deliversEveryMessageAndReportsNothingFailed() {
+  void deliversEveryMessageAndReportsEachCallAndOutcome() {
     List<Outcome> outcomes = dispatcher().dispatch(List.of(message("a", "u1"), message("b", "u2")), later());
     assertEquals(List.of(Outcome.Kind.DELIVERED, Outcome.Kind.DELIVERED), outcomes.stream().map(Outcome::kind).toList());
     assertEquals(2, userpilot.accepted().size());
     assertFalse(outcomes.get(0).keepInQueue());
-    assertEquals(2, seen.size(), "the listener hears every outcome");
+    assertEquals(2, seen.size(), "the observer hears every outcome");
+    Attempt first = attempts.stream().filter(a -> a.messageId().equals("a")).findFirst().orElseThrow();
+    assertEquals(202, first.status());
+    assertEquals("v1/identify", first.path());
+    assertEquals("{\"user_id\":\"u1\"}", first.requestBody());
+    assertFalse(first.requestBody().contains(StandInUserpilot.API_KEY), "no credential in what is reported");
   }
 
   @Test
-  void aRetryableFailureHoldsBackThatUsersLaterMessagesButNoOneElses() {
+  void aRetryableFailureKeepsThatUsersLaterEventsBehindItAndNoOneElses() {
     userpilot.answer(call -> call.body().path("user_id").asText().equals("u1") ? Reply.status(503) : Reply.accepted());
     List<Outcome> outcomes = dispatcher().dispatch(List.of(
         message("a1", "u1"), message("b1", "u2"), message("a2", "u1"), message("a3", "u1"), message("b2", "u2")), later());
     assertEquals(Outcome.Kind.RETRY, outcomes.get(0).kind());
     assertEquals(Outcome.Kind.HELD_BACK, outcomes.get(2).kind());
     assertEquals(Outcome.Kind.HELD_BACK, outcomes.get(3).kind());
+    assertTrue(outcomes.get(2).keepInQueue() && outcomes.get(3).keepInQueue());
     assertEquals(Outcome.Kind.DELIVERED, outcomes.get(1).kind());
     assertEquals(Outcome.Kind.DELIVERED, outcomes.get(4).kind());
     long u1Calls = userpilot.calls().stream().filter(c -> c.subject().equals("u1")).count();
-    assertEquals(1, u1Calls, "u1's later messages are not attempted");
-    // The retry waits the backoff (30 s ceiling, jitter 0.5 → 23 s); held messages come back after it.
-    Duration retry = queue.visibility.get("rh-a1");
-    assertEquals(Duration.ofSeconds(23), retry);
-    assertTrue(queue.visibility.get("rh-a2").compareTo(retry) > 0);
+    assertEquals(1, u1Calls, "u1's later events are not attempted");
+    // The retry waits the backoff (30 s ceiling, jitter 0.5 → 23 s); the held events are hidden as long, so the
+    // queue hands the user's events out again together, in order.
+    assertEquals(Duration.ofSeconds(23), queue.visibility.get("rh-a1"));
+    assertEquals(Duration.ofSeconds(23), queue.visibility.get("rh-a2"));
+    assertEquals(Duration.ofSeconds(23), queue.visibility.get("rh-a3"));
+    assertFalse(queue.visibility.containsKey("rh-b1"));
     assertTrue(outcomes.get(0).reason().contains("HTTP 503"), outcomes.get(0).reason());
+    assertTrue(queue.deadLettered.isEmpty());
   }
 
   @Test
-  void throttlingHonoursRetryAfter() {
+  void throttlingHonoursRetryAfterInSeconds() {
     userpilot.answer(call -> Reply.status(429).withRetryAfter("120"));
     Outcome outcome = dispatcher().dispatch(List.of(message("a", "u1")), later()).get(0);
     assertEquals(Outcome.Kind.RETRY, outcome.kind());
@@ -133,7 +174,16 @@ class DispatcherTest {
   }
 
   @Test
-  void aPermanentRejectionIsDeadLetteredAtOnceWithStatusAndReason() {
+  void aRetryAfterDateFarAwayIsHonouredButNeverAsksSqsForMoreThanItAllows() {
+    String threeDays = DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now().plusDays(3));
+    userpilot.answer(call -> Reply.status(503).withRetryAfter(threeDays));
+    Outcome outcome = dispatcher().dispatch(List.of(message("a", "u1")), later()).get(0);
+    assertEquals(Outcome.Kind.RETRY, outcome.kind());
+    assertEquals(SqsEventQueue.MAX_VISIBILITY, queue.visibility.get("rh-a"));
+  }
+
+  @Test
+  void aPermanentRejectionIsDeadLetteredAtOnceWithStatusReasonAndTheUsersGroup() {
     userpilot.answer(call -> Reply.status(400));
     Outcome outcome = dispatcher().dispatch(List.of(message("a", "u1")), later()).get(0);
     assertEquals(Outcome.Kind.DEAD_LETTERED, outcome.kind());
@@ -141,105 +191,178 @@ class DispatcherTest {
     QueueMessage dead = queue.deadLettered.get(0);
     assertEquals("dispatch", dead.attributes().get("stage"));
     assertEquals("400", dead.attributes().get("status"));
+    assertEquals("1", dead.attributes().get("attempts"));
     assertTrue(dead.attributes().get("reason").contains("Userpilot answered HTTP 400 to POST /v1/identify"),
         dead.attributes().get("reason"));
+    assertEquals(MessageGroups.groupId("user:u1"), dead.groupId(), "a redrive puts it back in its user's line");
+    assertNotNull(dead.attributes().get(IngestStamp.ATTRIBUTE), "a redriven letter is still ingest's event");
     assertEquals("u1", Json.parse(dead.body()).get("userId").asText(), "the original event is kept");
     assertEquals(1, userpilot.calls().size(), "not retried");
   }
 
   @Test
-  void aRefusedApiKeyIsDeadLetteredForRedriveAndSaysHowToFixIt() {
-    Dispatcher wrongKey = new Dispatcher(DispatcherTest::testMapping,
-        new HttpUserpilotClient(new Endpoint(userpilot.endpoint()), ApiKey.fixed("wrong"), Duration.ofSeconds(2)),
-        new RatePacer(Map.of(), 1), new RetryPolicy(Duration.ofSeconds(30), 25), queue, 2, seen::add, Clock.systemUTC());
-    Outcome outcome = wrongKey.dispatch(List.of(message("a", "u1")), later()).get(0);
-    assertEquals(Outcome.Kind.DEAD_LETTERED, outcome.kind());
-    assertEquals("401", queue.deadLettered.get(0).attributes().get("status"));
-    assertTrue(outcome.reason().contains("refused the API key"), outcome.reason());
+  void aRefusedApiKeyKeepsTheEventsPausesDeliveryAndSaysSo() {
+    Dispatcher wrongKey = dispatcher(DispatcherTest::testMapping, "wrong", Duration.ofSeconds(2));
+    List<Outcome> outcomes = new ArrayList<>(wrongKey.dispatch(List.of(message("a", "u1")), later()));
+    outcomes.addAll(wrongKey.dispatch(List.of(message("b", "u2")), later()));
+    assertTrue(queue.deadLettered.isEmpty(), "a key problem is not the events' fault");
+    assertEquals(Outcome.Kind.RETRY, outcomes.get(0).kind());
+    assertEquals(Outcome.Kind.RETRY, outcomes.get(1).kind());
+    assertEquals(1, userpilot.calls().size(), "after the first 401 nothing more is sent during the pause");
+    assertEquals(401, outcomes.get(1).status());
+    assertTrue(queue.visibility.get("rh-b").compareTo(Dispatcher.AUTH_PAUSE) >= 0,
+        "kept at least until the pause ends: " + queue.visibility);
   }
 
   @Test
-  void theLastAttemptTheQueueAllowsDeadLettersItselfWithTheReason() {
+  void theHorizonIsMeasuredInTimeNotInReceives() {
     userpilot.answer(call -> Reply.status(502));
-    Outcome outcome = dispatcher(DispatcherTest::testMapping, 5).dispatch(List.of(message("a",
-        "{\"type\":\"identify\",\"userId\":\"u1\",\"messageId\":\"a\"}", 5)), later()).get(0);
-    assertEquals(Outcome.Kind.DEAD_LETTERED, outcome.kind());
-    assertTrue(outcome.reason().startsWith("retries exhausted after 5 attempts; last: identify: HTTP 502"),
-        outcome.reason());
-    assertEquals("5", queue.deadLettered.get(0).attributes().get("attempts"));
+    String body = identify("a", "u1", "{}");
+    Outcome young = dispatcher().dispatch(List.of(message("a", body, 500, Instant.now().minusSeconds(3600), Map.of())),
+        later()).get(0);
+    assertEquals(Outcome.Kind.RETRY, young.kind(), "500 receives in an hour is not 24 hours of failing");
+
+    Outcome old = dispatcher().dispatch(List.of(message("a", body, 40, Instant.now().minus(Duration.ofHours(25)),
+        Map.of())), later()).get(0);
+    assertEquals(Outcome.Kind.DEAD_LETTERED, old.kind());
+    assertTrue(old.reason().startsWith("failed for longer than the retry horizon (24 h) over 40 receives; last: "
+        + "identify: Userpilot answered HTTP 502"), old.reason());
+    assertEquals("40", queue.deadLettered.get(0).attributes().get("attempts"));
+    assertEquals("502", queue.deadLettered.get(0).attributes().get("status"));
   }
 
   @Test
-  void aPartlyDeliveredEventContinuesWithoutResendingWhatWasAccepted() {
+  void anEventThatKeepsFailingWhileOthersToItsEndpointSucceedIsSetAside() {
+    Dispatcher d = dispatcher();
+    userpilot.answer(call -> call.body().path("user_id").asText().equals("poison") ? Reply.status(500) : Reply.accepted());
+    String body = identify("p", "poison", "{}");
+    List<Outcome> early = d.dispatch(List.of(message("ok1", "u2"), message("p", body, 3, Instant.now(), Map.of())),
+        later());
+    assertEquals(Outcome.Kind.RETRY, early.get(1).kind(), "three failures are not yet a poison");
+    List<Outcome> late = d.dispatch(List.of(message("ok2", "u2"), message("p", body, 8, Instant.now(), Map.of())),
+        later());
+    assertEquals(Outcome.Kind.DEAD_LETTERED, late.get(1).kind());
+    assertTrue(late.get(1).reason().contains("while Userpilot accepted other identifyUser calls"), late.get(1).reason());
+  }
+
+  @Test
+  void anOutageIsNotMistakenForAPoison() {
+    userpilot.answer(call -> Reply.status(500));
+    Outcome outcome = dispatcher().dispatch(List.of(message("p", identify("p", "u1", "{}"), 30, Instant.now(),
+        Map.of())), later()).get(0);
+    assertEquals(Outcome.Kind.RETRY, outcome.kind(), "nothing to the endpoint succeeds: an outage, kept");
+  }
+
+  @Test
+  void aPartlyDeliveredEventStaysInLineAndIsNotResentInPart() {
     userpilot.answer(call -> call.path().equals("/v1/track") ? Reply.status(500) : Reply.accepted());
-    String json = "{\"type\":\"identify\",\"userId\":\"u1\",\"messageId\":\"m\",\"alsoTrack\":true}";
-    Outcome first = dispatcher().dispatch(List.of(message("m", json, 1)), later()).get(0);
-    assertEquals(Outcome.Kind.CONTINUED, first.kind());
-    assertFalse(first.keepInQueue(), "the original goes; its continuation carries on");
-    QueueMessage continuation = queue.enqueued.get(0);
-    assertEquals("0", continuation.attributes().get(Dispatcher.DONE_ATTRIBUTE));
-    assertEquals("1", continuation.attributes().get(Dispatcher.ATTEMPTS_ATTRIBUTE));
-    assertTrue(continuation.delay().toSeconds() > 0);
+    Dispatcher d = dispatcher();
+    String body = identify("m", "u1", "{\"alsoTrack\":true}");
+    Outcome first = d.dispatch(List.of(message("m", body, 1, Instant.now(), Map.of()), message("n", "u1")), later())
+        .get(0);
+    assertEquals(Outcome.Kind.RETRY, first.kind());
+    assertTrue(first.keepInQueue(), "the event itself stays in the queue, ahead of the user's later events");
+    assertTrue(queue.enqueued.isEmpty(), "no continuation message that could fall behind later events");
+    assertEquals(Outcome.Kind.HELD_BACK, seen.get(1).kind());
 
     userpilot.reset();
-    InboundMessage again = new InboundMessage("m2", "rh-m2", 1, continuation.body(), continuation.attributes());
-    Outcome second = dispatcher().dispatch(List.of(again), later()).get(0);
+    Outcome second = d.dispatch(List.of(message("m", body, 2, Instant.now(), Map.of())), later()).get(0);
     assertEquals(Outcome.Kind.DELIVERED, second.kind());
     assertEquals(List.of("/v1/track"), userpilot.calls().stream().map(StandInUserpilot.Call::path).toList());
-    assertEquals(2, second.attempt(), "attempts carry over to the continuation");
+  }
+
+  @Test
+  void aRedriveAfterTheMappingsWereReorderedSendsExactlyWhatIsMissing() {
+    userpilot.answer(call -> call.path().equals("/v1/track") ? Reply.status(400) : Reply.accepted());
+    String body = identify("m", "u1", "{\"alsoTrack\":true}");
+    Outcome dead = dispatcher().dispatch(List.of(message("m", body, 1, Instant.now(), Map.of())), later()).get(0);
+    assertEquals(Outcome.Kind.DEAD_LETTERED, dead.kind());
+    QueueMessage letter = queue.deadLettered.get(0);
+    String done = letter.attributes().get(RequestKeys.ATTRIBUTE);
+    assertTrue(done.startsWith("identify/identifyUser/"), done);
+
+    // The user fixes the track mapping and moves it first; the redriven letter is a new queue message.
+    userpilot.reset();
+    Function<JsonNode, List<MappedRequest>> reordered = event -> {
+      List<MappedRequest> requests = new ArrayList<>(testMapping(event));
+      java.util.Collections.reverse(requests);
+      return requests;
+    };
+    Outcome redriven = dispatcher(reordered).dispatch(List.of(message("m-redriven", letter.body(), 1, Instant.now(),
+        letter.attributes())), later()).get(0);
+    assertEquals(Outcome.Kind.DELIVERED, redriven.kind());
+    assertEquals(List.of("/v1/track"), userpilot.calls().stream().map(StandInUserpilot.Call::path).toList(),
+        "the accepted identify is not sent again, though it is no longer the first mapping");
   }
 
   @Test
   void anUnmappableRequestIsDeadLetteredWhileTheOtherMappingsStillSend() {
-    String json = "{\"type\":\"identify\",\"userId\":\"u1\",\"messageId\":\"m\",\"badMapping\":true}";
-    Outcome outcome = dispatcher().dispatch(List.of(message("m", json, 1)), later()).get(0);
+    String body = identify("m", "u1", "{\"badMapping\":true}");
+    Outcome outcome = dispatcher().dispatch(List.of(message("m", body, 1, Instant.now(), Map.of())), later()).get(0);
     assertEquals(Outcome.Kind.DEAD_LETTERED, outcome.kind());
     assertEquals(1, userpilot.accepted().size());
-    assertEquals("createdAt: not a date", queue.deadLettered.get(0).attributes().get("reason"));
-    assertEquals("0", queue.deadLettered.get(0).attributes().get(Dispatcher.DONE_ATTRIBUTE),
+    assertEquals("broken: createdAt: not a date", queue.deadLettered.get(0).attributes().get("reason"));
+    assertTrue(queue.deadLettered.get(0).attributes().get(RequestKeys.ATTRIBUTE).startsWith("identify/"),
         "a redrive will not resend the delivered part");
   }
 
   @Test
-  void workPastTheDeadlineIsDeferredNotStarted() {
+  void workPastTheDeadlineWaitsWithoutCountingAsAFailure() {
     Outcome outcome = dispatcher().dispatch(List.of(message("a", "u1")), Instant.now().minusSeconds(1)).get(0);
-    assertEquals(Outcome.Kind.DEFERRED, outcome.kind());
+    assertEquals(Outcome.Kind.WAITING, outcome.kind());
     assertTrue(outcome.keepInQueue());
+    assertTrue(userpilot.calls().isEmpty());
+    assertTrue(queue.deadLettered.isEmpty());
+  }
+
+  @Test
+  void noCallStartsTooCloseToTheDeadlineForItAndTheSqsCallsAfterIt() {
+    Dispatcher reserved = dispatcher(DispatcherTest::testMapping, StandInUserpilot.API_KEY, Duration.ofSeconds(10));
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(10)).plus(Dispatcher.SQS_RESERVE).minusSeconds(1);
+    Outcome outcome = reserved.dispatch(List.of(message("a", "u1")), deadline).get(0);
+    assertEquals(Outcome.Kind.WAITING, outcome.kind(), "less time is left than one call plus the SQS reserve");
     assertTrue(userpilot.calls().isEmpty());
   }
 
   @Test
-  void anUnreadableBodyIsDeadLetteredAndAMappingCrashIsKeptNotThrown() {
+  void onlyValidEventsStampedByIngestAreDeliveredTheRestIsRefusedWithAReason() {
+    String forged = identify("f", "victim", "{}");
+    InboundMessage unstamped = new InboundMessage("f", "rh-f", 1, forged, Map.of("messageId", "f"), null, null);
+    String invalid = "{\"type\":\"identify\",\"messageId\":\"i\"}";
+    List<Outcome> outcomes = dispatcher().dispatch(List.of(
+        message("x", "not json", 1, Instant.now(), Map.of()), unstamped,
+        message("i", invalid, 1, Instant.now(), Map.of()), message("c", "u3")), later());
+    assertEquals(Outcome.Kind.REFUSED, outcomes.get(0).kind());
+    assertEquals(Outcome.Kind.REFUSED, outcomes.get(1).kind());
+    assertEquals(Outcome.Kind.REFUSED, outcomes.get(2).kind());
+    assertEquals(Outcome.Kind.DELIVERED, outcomes.get(3).kind());
+    assertEquals(List.of("u3"), userpilot.calls().stream().map(StandInUserpilot.Call::subject).toList());
+    assertEquals(3, queue.rejected.size());
+    assertTrue(queue.deadLettered.isEmpty(), "refused input is never in the redrivable dead-letter queue");
+    Map<String, String> reasons = new HashMap<>();
+    queue.rejected.forEach(m -> reasons.put(m.attributes().get("queueMessageId"), m.attributes().get("reason")));
+    assertTrue(reasons.get("x").startsWith("not an event"), reasons.get("x"));
+    assertTrue(reasons.get("f").contains("relayStamp"), reasons.get("f"));
+    assertTrue(reasons.get("i").contains("userId"), reasons.get("i"));
+  }
+
+  @Test
+  void aMappingCrashIsKeptNotThrown() {
     Function<JsonNode, List<MappedRequest>> crashing = event -> {
       if (event.path("userId").asText().equals("boom")) {
         throw new IllegalStateException("bug");
       }
       return testMapping(event);
     };
-    List<Outcome> outcomes = dispatcher(crashing, 25).dispatch(List.of(
-        message("x", "not json", 1), message("b", "boom"), message("c", "u3")), later());
-    assertEquals(Outcome.Kind.DEAD_LETTERED, outcomes.get(0).kind());
-    assertTrue(outcomes.get(0).reason().startsWith("unreadable"));
-    assertEquals(Outcome.Kind.RETRY, outcomes.get(1).kind());
-    assertEquals("internal error: IllegalStateException", outcomes.get(1).reason());
-    assertEquals(Outcome.Kind.DELIVERED, outcomes.get(2).kind());
-  }
-
-  @Test
-  void noCallStartsTooCloseToTheDeadlineToFinish() {
-    Dispatcher reserved = new Dispatcher(DispatcherTest::testMapping,
-        new HttpUserpilotClient(new Endpoint(userpilot.endpoint()), ApiKey.fixed(StandInUserpilot.API_KEY),
-            Duration.ofSeconds(10)),
-        new RatePacer(Map.of(), 1), new RetryPolicy(Duration.ofSeconds(30), 25), queue, 2, seen::add,
-        Clock.systemUTC(), Duration.ofSeconds(10));
-    Outcome outcome = reserved.dispatch(List.of(message("a", "u1")), Instant.now().plusSeconds(5)).get(0);
-    assertEquals(Outcome.Kind.DEFERRED, outcome.kind(), "5 s left is less than one call may take");
-    assertTrue(userpilot.calls().isEmpty());
+    List<Outcome> outcomes = dispatcher(crashing).dispatch(List.of(message("b", "boom"), message("c", "u3")), later());
+    assertEquals(Outcome.Kind.RETRY, outcomes.get(0).kind());
+    assertEquals("internal error: IllegalStateException", outcomes.get(0).reason());
+    assertEquals(Outcome.Kind.DELIVERED, outcomes.get(1).kind());
   }
 
   @Test
   void nothingMappedIsSkipped() {
-    Outcome outcome = dispatcher(event -> List.of(), 25).dispatch(List.of(message("a", "u1")), later()).get(0);
+    Outcome outcome = dispatcher(event -> List.of()).dispatch(List.of(message("a", "u1")), later()).get(0);
     assertEquals(Outcome.Kind.SKIPPED, outcome.kind());
     assertTrue(userpilot.calls().isEmpty());
   }
@@ -251,12 +374,5 @@ class DispatcherTest {
     Outcome outcome = dispatcher().dispatch(List.of(message("a", "u1")), later()).get(0);
     assertEquals(Outcome.Kind.RETRY, outcome.kind());
     assertTrue(outcome.keepInQueue());
-  }
-
-  @Test
-  void groupCallsAreOrderedByCompanyOtherCallsByUser() {
-    InboundMessage m = message("a", "u1");
-    assertEquals("company:c1", Dispatcher.orderingKey(Json.parse("{\"type\":\"group\",\"userId\":\"u1\",\"groupId\":\"c1\"}"), m));
-    assertEquals("user:anon", Dispatcher.orderingKey(Json.parse("{\"type\":\"track\",\"userId\":\"\",\"anonymousId\":\"anon\"}"), m));
   }
 }

@@ -46,13 +46,18 @@ class IngestServiceTest {
     assertEquals("identify", first.attributes().get("type"));
     assertEquals("m1", first.attributes().get("messageId"));
     assertEquals("12345", first.attributes().get("userId"));
-    String order1 = first.attributes().get(IngestService.ORDER_ATTRIBUTE);
-    String order2 = queue.enqueued.get(1).attributes().get(IngestService.ORDER_ATTRIBUTE);
-    assertTrue(order1.compareTo(order2) < 0, "arrival order sorts: " + order1 + " < " + order2);
+    // FIFO: one message group per user, deduplicated per Segment messageId within the group.
+    assertEquals(com.userpilotrelay.queue.MessageGroups.groupId("user:12345"), first.groupId());
+    assertEquals(com.userpilotrelay.queue.MessageGroups.groupId("user:a"), queue.enqueued.get(1).groupId());
+    assertEquals(com.userpilotrelay.queue.MessageGroups.deduplicationId("user:12345", "m1"), first.deduplicationId());
+    assertTrue(first.groupId().matches("[A-Za-z0-9-]{1,128}") && first.deduplicationId().matches("[A-Za-z0-9-]{1,128}"));
+    assertTrue(IngestStamp.marker().verify(first.body(), first.attributes().get(IngestStamp.ATTRIBUTE)),
+        "stamped as accepted by ingest");
+    assertTrue(Long.parseLong(first.attributes().get(IngestService.ACCEPTED_AT_ATTRIBUTE)) > 0);
     QueueMessage second = queue.enqueued.get(1);
     assertTrue(second.body().chars().allMatch(c -> c < 128), "queue bodies are ASCII-escaped");
     assertEquals("Ünïcode ✓", Json.parse(second.body()).get("event").asText());
-    assertTrue(queue.deadLettered.isEmpty());
+    assertTrue(queue.rejected.isEmpty());
   }
 
   @Test
@@ -67,7 +72,7 @@ class IngestServiceTest {
     assertEquals("bad", rejected.get("messageId").asText());
     assertTrue(rejected.get("errors").get(0).asText().startsWith("event: is required"));
     assertEquals(1, queue.enqueued.size());
-    QueueMessage quarantined = queue.deadLettered.get(0);
+    QueueMessage quarantined = queue.rejected.get(0);
     assertEquals("ingest", quarantined.attributes().get("stage"));
     assertTrue(quarantined.attributes().get("reason").startsWith("event 1: event: is required"));
     assertEquals("bad", Json.parse(quarantined.body()).get("messageId").asText());
@@ -80,7 +85,7 @@ class IngestServiceTest {
     assertEquals(0, json(r).get("accepted").asInt());
     assertTrue(json(r).get("rejected").get(0).get("errors").get(0).asText().startsWith("groupId:"));
     assertTrue(queue.enqueued.isEmpty());
-    assertEquals(1, queue.deadLettered.size());
+    assertEquals(1, queue.rejected.size());
   }
 
   @Test
@@ -118,7 +123,7 @@ class IngestServiceTest {
         "x-signature", RequestAuthenticator.sign("wrong", body)), body));
     assertEquals(401, r.status());
     assertFalse(r.body().contains("signature"), "no hint which part was wrong");
-    assertTrue(queue.enqueued.isEmpty() && queue.deadLettered.isEmpty());
+    assertTrue(queue.enqueued.isEmpty() && queue.rejected.isEmpty());
   }
 
   @Test
@@ -149,7 +154,7 @@ class IngestServiceTest {
     String emoji = "\uD83D\uDE00".repeat(120_000);
     IngestResponse r = post("{\"type\":\"identify\",\"userId\":\"u\",\"traits\":{\"e\":\"" + emoji + "\"}}");
     assertEquals(413, r.status());
-    QueueMessage kept = queue.deadLettered.get(0);
+    QueueMessage kept = queue.rejected.get(0);
     assertTrue(kept.body().length() < 256 * 1024 - 2048, "fits SQS with its attributes: " + kept.body().length());
     JsonNode stub = Json.parse(kept.body());
     assertTrue(stub.get("relayTruncated").asBoolean());
@@ -167,7 +172,7 @@ class IngestServiceTest {
     IngestResponse r = service.handle(new IngestRequest(Map.of("Content-Type", "application/json"), utf16));
     assertEquals(400, r.status());
     assertTrue(json(r).get("error").asText().startsWith("body: a NUL byte at byte 1;"), r.body());
-    assertTrue(queue.enqueued.isEmpty() && queue.deadLettered.isEmpty());
+    assertTrue(queue.enqueued.isEmpty() && queue.rejected.isEmpty());
   }
 
   @Test

@@ -22,6 +22,7 @@ public final class EmbeddedSqs implements AutoCloseable {
   private final URI endpoint;
   private final String queueUrl;
   private final String deadLetterUrl;
+  private final String rejectedUrl;
 
   public EmbeddedSqs(int maxReceiveCount) {
     this(maxReceiveCount, 30);
@@ -33,17 +34,24 @@ public final class EmbeddedSqs implements AutoCloseable {
     int port = server.waitUntilStarted().localAddress().getPort();
     endpoint = URI.create("http://127.0.0.1:" + port);
     client = SqsClients.local(endpoint);
-    deadLetterUrl = client.createQueue(b -> b.queueName("events-dlq")).queueUrl();
+    deadLetterUrl = client.createQueue(b -> b.queueName("events-dlq.fifo").attributes(FIFO)).queueUrl();
+    rejectedUrl = client.createQueue(b -> b.queueName("rejected")).queueUrl();
     String dlqArn = client.getQueueAttributes(b -> b.queueUrl(deadLetterUrl)
         .attributeNames(QueueAttributeName.QUEUE_ARN)).attributes().get(QueueAttributeName.QUEUE_ARN);
-    queueUrl = client.createQueue(b -> b.queueName("events").attributes(Map.of(
-        QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(visibilityTimeoutSeconds),
-        QueueAttributeName.REDRIVE_POLICY,
-        "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\"" + maxReceiveCount + "\"}"))).queueUrl();
+    Map<QueueAttributeName, String> events = new java.util.HashMap<>(FIFO);
+    events.put(QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(visibilityTimeoutSeconds));
+    events.put(QueueAttributeName.REDRIVE_POLICY,
+        "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\"" + maxReceiveCount + "\"}");
+    queueUrl = client.createQueue(b -> b.queueName("events.fifo").attributes(events)).queueUrl();
   }
 
+  /** FIFO as in template.yaml: the relay gives every message its group and deduplication id. */
+  public static final Map<QueueAttributeName, String> FIFO = Map.of(
+      QueueAttributeName.FIFO_QUEUE, "true",
+      QueueAttributeName.CONTENT_BASED_DEDUPLICATION, "false");
+
   public EmbeddedSqs() {
-    this(25);
+    this(1000);
   }
 
   public SqsClient client() {
@@ -60,6 +68,10 @@ public final class EmbeddedSqs implements AutoCloseable {
 
   public String deadLetterUrl() {
     return deadLetterUrl;
+  }
+
+  public String rejectedUrl() {
+    return rejectedUrl;
   }
 
   /** Receives (and deletes) everything currently visible on the queue. */

@@ -15,6 +15,7 @@ import java.util.function.Predicate;
 public final class RecordingQueue implements EventQueue {
   public final List<QueueMessage> enqueued = new CopyOnWriteArrayList<>();
   public final List<QueueMessage> deadLettered = new CopyOnWriteArrayList<>();
+  public final List<QueueMessage> rejected = new CopyOnWriteArrayList<>();
   public final Map<String, Duration> visibility = new ConcurrentHashMap<>();
   private volatile Predicate<QueueMessage> refuse = m -> false;
 
@@ -32,6 +33,11 @@ public final class RecordingQueue implements EventQueue {
     return store(messages, deadLettered);
   }
 
+  @Override
+  public Set<String> reject(List<QueueMessage> messages) {
+    return store(messages, rejected);
+  }
+
   private Set<String> store(List<QueueMessage> messages, List<QueueMessage> into) {
     Set<String> failed = new HashSet<>();
     for (QueueMessage m : messages) {
@@ -45,7 +51,8 @@ public final class RecordingQueue implements EventQueue {
   }
 
   @Override
-  public void retryAfter(String receiptHandle, Duration delay) {
-    visibility.put(receiptHandle, delay);
+  public Set<String> retryAfter(Map<String, Duration> delayByReceiptHandle) {
+    visibility.putAll(delayByReceiptHandle);
+    return Set.of();
   }
 }

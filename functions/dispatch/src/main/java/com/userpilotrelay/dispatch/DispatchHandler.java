@@ -7,7 +7,9 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.userpilotrelay.config.AwsSecretSource;
 import com.userpilotrelay.config.Env;
 import com.userpilotrelay.config.Setting;
+import com.userpilotrelay.delivery.DeliveryObserver;
 import com.userpilotrelay.delivery.DispatchSetup;
+import com.userpilotrelay.ingest.IngestStamp;
 import com.userpilotrelay.delivery.Dispatcher;
 import com.userpilotrelay.delivery.InboundMessage;
 import com.userpilotrelay.delivery.Outcome;
@@ -32,6 +34,12 @@ import org.crac.Resource;
 public final class DispatchHandler implements RequestHandler<SQSEvent, SQSBatchResponse>, Resource {
   /** Time kept back from the Lambda timeout to write the response and the metrics. */
   static final Duration SAFETY_MARGIN = Duration.ofSeconds(3);
+  /**
+   * One dead-letter or rejected-queue write, retries included: within the dispatcher's reserve for the SQS
+   * calls it makes after its last Userpilot call (Dispatcher.SQS_RESERVE, which also covers the visibility
+   * changes, each bounded by SqsClients' API-call timeout).
+   */
+  static final Duration SEND_BUDGET = Duration.ofSeconds(3);
   static final Duration NO_CONTEXT_BUDGET = Duration.ofSeconds(60);
 
   /** Built once per container; a bad setting fails the function's start. */
@@ -44,9 +52,10 @@ public final class DispatchHandler implements RequestHandler<SQSEvent, SQSBatchR
       AwsSecretSource secrets = new AwsSecretSource();
       MAPPINGS = DispatchSetup.mappings(env, secrets);
       SqsEventQueue queue = new SqsEventQueue(SqsClients.aws(), env.required(Setting.EVENTS_QUEUE_URL),
-          env.required(Setting.DEAD_LETTER_QUEUE_URL), 4);
+          env.required(Setting.DEAD_LETTER_QUEUE_URL), env.required(Setting.REJECTED_QUEUE_URL), 4,
+          SEND_BUDGET);
       DISPATCHER = DispatchSetup.dispatcher(env, MAPPINGS,
-          DispatchSetup.client(env, secrets).orElseThrow(), queue, null);
+          DispatchSetup.client(env, secrets).orElseThrow(), queue, IngestStamp.marker(), DeliveryObserver.NONE);
     }
   }
 
@@ -96,16 +105,19 @@ public final class DispatchHandler implements RequestHandler<SQSEvent, SQSBatchR
         }
       });
     }
-    int receiveCount = 1;
-    if (record.getAttributes() != null) {
-      try {
-        receiveCount = Integer.parseInt(record.getAttributes().getOrDefault("ApproximateReceiveCount", "1"));
-      } catch (NumberFormatException ignored) {
-        // keep 1
-      }
-    }
+    Map<String, String> system = record.getAttributes() == null ? Map.of() : record.getAttributes();
+    int receiveCount = (int) number(system.get("ApproximateReceiveCount"), 1);
+    long firstReceive = number(system.get("ApproximateFirstReceiveTimestamp"), 0);
     return new InboundMessage(record.getMessageId(), record.getReceiptHandle(), receiveCount, record.getBody(),
-        attributes);
+        attributes, system.get("MessageGroupId"), firstReceive > 0 ? Instant.ofEpochMilli(firstReceive) : null);
+  }
+
+  private static long number(String value, long otherwise) {
+    try {
+      return value == null ? otherwise : Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      return otherwise;
+    }
   }
 
   @Override

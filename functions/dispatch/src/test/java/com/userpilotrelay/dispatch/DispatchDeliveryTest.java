@@ -105,15 +105,26 @@ class DispatchDeliveryTest {
 
   @Test
   void aLongOutageEndsInTheDeadLetterQueueWithTheReasonNotInOblivion() {
-    try (Pipeline p = new Pipeline(Mappings.presets(), Map.of("MAX_RECEIVE_COUNT", "3"))) {
+    try (Pipeline p = new Pipeline()) {
       p.userpilot.answer(call -> Reply.status(503));
       p.post(identify("x1", "u1"));
-      p.drainQueue(30_000);
-      assertEquals(3, p.userpilot.calls().size(), "tried once per receive the queue allows");
+      SQSBatchResponse first = p.pollOnce(1);
+      assertEquals(1, first.getBatchItemFailures().size(), "kept for a retry");
+      assertEquals(0, p.sqs.depth(p.sqs.deadLetterUrl()));
+      // The retry comes back after its backoff (about a second here), first received 25 hours ago as far as
+      // SQS's timestamps say.
+      long dayAgo = System.currentTimeMillis() - java.time.Duration.ofHours(25).toMillis();
+      SQSBatchResponse last = p.pollOnce(5, event -> event.getRecords().forEach(r ->
+          r.getAttributes().put("ApproximateFirstReceiveTimestamp", Long.toString(dayAgo))));
+      assertTrue(last.getBatchItemFailures().isEmpty(), "handled: dead-lettered by the relay itself");
+      assertEquals(2, p.userpilot.calls().size(), "tried once per receive");
       List<Message> dead = p.sqs.drain(p.sqs.deadLetterUrl());
       assertEquals(1, dead.size());
       String reason = dead.get(0).messageAttributes().get("reason").stringValue();
-      assertTrue(reason.startsWith("retries exhausted after 3 attempts; last: Identify User: HTTP 503"), reason);
+      assertTrue(reason.startsWith("failed for longer than the retry horizon (24 h) over 2 receives; last: Identify"
+          + " User: Userpilot answered HTTP 503"), reason);
+      assertEquals("dispatch", dead.get(0).messageAttributes().get("stage").stringValue());
+      assertEquals("2", dead.get(0).messageAttributes().get("attempts").stringValue());
       assertEquals("503", dead.get(0).messageAttributes().get("status").stringValue());
       assertEquals("x1", Json.parse(dead.get(0).body()).get("messageId").asText());
       assertEquals(0, p.sqs.depth(p.sqs.queueUrl()));

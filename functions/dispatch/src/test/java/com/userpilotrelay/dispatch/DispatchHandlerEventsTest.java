@@ -8,7 +8,9 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import com.userpilotrelay.config.Env;
 import com.userpilotrelay.config.SecretSource;
+import com.userpilotrelay.delivery.DeliveryObserver;
 import com.userpilotrelay.delivery.DispatchSetup;
+import com.userpilotrelay.ingest.IngestStamp;
 import com.userpilotrelay.mapping.Mappings;
 import com.userpilotrelay.testing.RecordingQueue;
 import com.userpilotrelay.testing.SharedFixtures;
@@ -31,9 +33,10 @@ class DispatchHandlerEventsTest {
 
   private DispatchHandler handler() {
     Env env = Env.of(Map.of("USERPILOT_API_KEY", StandInUserpilot.API_KEY,
-        "USERPILOT_ENDPOINT", userpilot.endpoint().toString(), "MAX_RECEIVE_COUNT", "25"));
+        "USERPILOT_ENDPOINT", userpilot.endpoint().toString()));
     return new DispatchHandler(DispatchSetup.dispatcher(env, Mappings.presets(),
-        DispatchSetup.client(env, SecretSource.none()).orElseThrow(), queue, null));
+        DispatchSetup.client(env, SecretSource.none()).orElseThrow(), queue, IngestStamp.marker(),
+        DeliveryObserver.NONE));
   }
 
   private static SQSEvent load(String file) {
@@ -53,20 +56,29 @@ class DispatchHandlerEventsTest {
   void anOutageReportsBothAsBatchItemFailuresSoTheQueueKeepsThem() {
     userpilot.answer(call -> Reply.status(503));
     SQSEvent event = load("sqs-identify-track.json");
+    // First received now (the sample's own time is long past the retry horizon).
+    event.getRecords().forEach(r -> r.getAttributes().put("ApproximateFirstReceiveTimestamp",
+        Long.toString(System.currentTimeMillis())));
     SQSBatchResponse response = handler().handleRequest(event, null);
     assertEquals(event.getRecords().stream().map(SQSEvent.SQSMessage::getMessageId).toList(),
         response.getBatchItemFailures().stream().map(SQSBatchResponse.BatchItemFailure::getItemIdentifier).toList());
     assertEquals(1, userpilot.calls().size(), "the track waits behind the identify");
-    assertEquals(2, queue.visibility.size(), "both got a backoff");
+    assertEquals(2, queue.visibility.size(), "both hidden until the identify's retry");
+    assertEquals(1, new java.util.HashSet<>(queue.visibility.values()).size(), "for the same time");
+    assertTrue(queue.deadLettered.isEmpty());
   }
 
   @Test
-  void theLastAttemptDeadLettersItselfInsteadOfFailing() {
+  void anEventPastTheRetryHorizonDeadLettersItselfWithItsReason() {
     userpilot.answer(call -> Reply.status(500));
-    SQSBatchResponse response = handler().handleRequest(load("sqs-last-attempt.json"), null);
-    assertEquals(List.of(), response.getBatchItemFailures(), "handled: nothing left for SQS to redrive blindly");
+    SQSBatchResponse response = handler().handleRequest(load("sqs-past-horizon.json"), null);
+    assertEquals(List.of(), response.getBatchItemFailures(), "handled: nothing left for SQS to move blindly");
     assertEquals(1, queue.deadLettered.size());
-    String reason = queue.deadLettered.get(0).attributes().get("reason");
-    assertTrue(reason.startsWith("retries exhausted after 25 attempts"), reason);
+    var attributes = queue.deadLettered.get(0).attributes();
+    assertTrue(attributes.get("reason").startsWith("failed for longer than the retry horizon (24 h) over 52 receives"),
+        attributes.get("reason"));
+    assertEquals("dispatch", attributes.get("stage"));
+    assertEquals("500", attributes.get("status"));
+    assertEquals("52", attributes.get("attempts"));
   }
 }

@@ -206,7 +206,8 @@ class FaultScenariosTest {
   @Test
   void aQueueThatCannotBeReachedAnswers503AndNever200() {
     SqsEventQueue unreachable = new SqsEventQueue(SqsClients.local(URI.create("http://127.0.0.1:1")),
-        "http://127.0.0.1:1/000000000000/events", "http://127.0.0.1:1/000000000000/events-dlq", 4);
+        "http://127.0.0.1:1/000000000000/events.fifo", "http://127.0.0.1:1/000000000000/events-dlq.fifo",
+        "http://127.0.0.1:1/000000000000/rejected", 4);
     IngestHandler ingest = new IngestHandler(new IngestService(
         new RequestAuthenticator(Optional.of(Pipeline.SECRET), Optional.empty()), unreachable));
     String body = events(25, 5, 0);
@@ -238,7 +239,7 @@ class FaultScenariosTest {
           return new UserpilotResponse(0, null, "killed");
         }
         return DispatchSetup.client(p.env, com.userpilotrelay.config.SecretSource.none()).orElseThrow().send(request);
-      }, p.queue, null);
+      }, p.queue, com.userpilotrelay.ingest.IngestStamp.marker(), com.userpilotrelay.delivery.DeliveryObserver.NONE);
       List<Message> batch = p.sqs.receive(p.sqs.queueUrl(), 10, 1);
       assertEquals(8, batch.size());
       List<InboundMessage> inbound = new ArrayList<>();

@@ -7,7 +7,9 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.userpilotrelay.auth.RequestAuthenticator;
 import com.userpilotrelay.config.Env;
 import com.userpilotrelay.config.SecretSource;
+import com.userpilotrelay.delivery.DeliveryObserver;
 import com.userpilotrelay.delivery.DispatchSetup;
+import com.userpilotrelay.ingest.IngestStamp;
 import com.userpilotrelay.delivery.Outcome;
 import com.userpilotrelay.ingest.IngestHandler;
 import com.userpilotrelay.ingest.IngestService;
@@ -44,7 +46,7 @@ final class Pipeline implements AutoCloseable {
   final List<Outcome> outcomes = new CopyOnWriteArrayList<>();
 
   Pipeline(Mappings mappings, Map<String, String> settings) {
-    sqs = new EmbeddedSqs(Integer.parseInt(settings.getOrDefault("MAX_RECEIVE_COUNT", "25")),
+    sqs = new EmbeddedSqs(Integer.parseInt(settings.getOrDefault("MAX_RECEIVE_COUNT", "1000")),
         Integer.parseInt(settings.getOrDefault("VISIBILITY_TIMEOUT", "30")));
     userpilot = new StandInUserpilot();
     Map<String, String> env = new HashMap<>(Map.of(
@@ -56,10 +58,16 @@ final class Pipeline implements AutoCloseable {
     Env e = Env.of(env);
     this.env = e;
     this.mappings = mappings;
-    queue = new SqsEventQueue(sqs.client(), sqs.queueUrl(), sqs.deadLetterUrl(), 4);
+    queue = new SqsEventQueue(sqs.client(), sqs.queueUrl(), sqs.deadLetterUrl(), sqs.rejectedUrl(), 4);
     ingest = new IngestHandler(new IngestService(new RequestAuthenticator(Optional.of(SECRET), Optional.empty()), queue));
     dispatch = new DispatchHandler(DispatchSetup.dispatcher(e, mappings,
-        DispatchSetup.client(e, SecretSource.none()).orElseThrow(), queue, outcomes::add));
+        DispatchSetup.client(e, SecretSource.none()).orElseThrow(), queue, IngestStamp.marker(),
+        new DeliveryObserver() {
+          @Override
+          public void finished(Outcome outcome) {
+            outcomes.add(outcome);
+          }
+        }));
   }
 
   Pipeline() {
@@ -80,11 +88,18 @@ final class Pipeline implements AutoCloseable {
    * handler, delete what the response does not name. Returns the response (null when the queue was empty).
    */
   SQSBatchResponse pollOnce(int waitSeconds) {
+    return pollOnce(waitSeconds, event -> { });
+  }
+
+  /** One poll whose event is changed before the handler sees it (e.g. receive timestamps far in the past). */
+  SQSBatchResponse pollOnce(int waitSeconds, java.util.function.Consumer<SQSEvent> edit) {
     List<Message> messages = sqs.receive(sqs.queueUrl(), 10, waitSeconds);
     if (messages.isEmpty()) {
       return null;
     }
-    SQSBatchResponse response = dispatch.handleRequest(toEvent(messages), null);
+    SQSEvent event = toEvent(messages);
+    edit.accept(event);
+    SQSBatchResponse response = dispatch.handleRequest(event, null);
     Set<String> failed = response.getBatchItemFailures().stream()
         .map(SQSBatchResponse.BatchItemFailure::getItemIdentifier).collect(Collectors.toSet());
     List<DeleteMessageBatchRequestEntry> done = messages.stream().filter(m -> !failed.contains(m.messageId()))

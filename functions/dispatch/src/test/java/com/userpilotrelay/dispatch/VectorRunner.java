@@ -38,6 +38,7 @@ final class VectorRunner {
     String outcome = vector.get("outcome").asText();
     pipeline.userpilot.reset();
     pipeline.sqs.drain(pipeline.sqs.deadLetterUrl());
+    pipeline.sqs.drain(pipeline.sqs.rejectedUrl());
 
     APIGatewayV2HTTPResponse response = pipeline.post(Json.write(vector.get("event")));
     int expectedStatus = outcome.equals("rejected") ? 400 : 200;
@@ -68,10 +69,15 @@ final class VectorRunner {
     assertTrue(pipeline.userpilot.violations().isEmpty(), pipeline.userpilot.violations().toString());
 
     List<Message> dead = pipeline.sqs.drain(pipeline.sqs.deadLetterUrl());
+    List<Message> refused = pipeline.sqs.drain(pipeline.sqs.rejectedUrl());
     switch (outcome) {
-      case "rejected" -> assertStage(dead, "ingest");
+      case "rejected" -> {
+        // Refused input is kept apart from the redrivable dead letters.
+        assertEquals(0, dead.size(), "nothing a redrive could send");
+        assertStage(refused, "ingest");
+      }
       case "dead-lettered" -> assertStage(dead, "dispatch");
-      default -> assertEquals(0, dead.size(), "nothing dead-lettered");
+      default -> assertEquals(0, dead.size() + refused.size(), "nothing dead-lettered or refused");
     }
   }
 

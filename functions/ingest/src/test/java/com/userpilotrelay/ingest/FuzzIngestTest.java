@@ -96,11 +96,11 @@ class FuzzIngestTest {
         throw new AssertionError("accepted " + answer.get("accepted") + " but queued " + queue.enqueued.size());
       }
     }
-    if (answer.path("rejected").size() != queue.deadLettered.size()) {
+    if (answer.path("rejected").size() != queue.rejected.size()) {
       throw new AssertionError("rejected " + answer.path("rejected").size() + " but quarantined "
-          + queue.deadLettered.size() + " for " + preview(body));
+          + queue.rejected.size() + " for " + preview(body));
     }
-    for (QueueMessage m : queue.deadLettered) {
+    for (QueueMessage m : queue.rejected) {
       if (!"ingest".equals(m.attributes().get("stage")) || m.attributes().getOrDefault("reason", "").isBlank()) {
         throw new AssertionError("quarantined without stage=ingest and a reason: " + m.attributes());
       }

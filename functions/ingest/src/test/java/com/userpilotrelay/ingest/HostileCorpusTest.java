@@ -48,7 +48,7 @@ class HostileCorpusTest {
     sqs = new EmbeddedSqs();
     handler = new IngestHandler(new IngestService(
         new RequestAuthenticator(Optional.of(HostileCorpus.SECRET), Optional.of(HostileCorpus.TOKEN)),
-        new SqsEventQueue(sqs.client(), sqs.queueUrl(), sqs.deadLetterUrl(), 8)));
+        new SqsEventQueue(sqs.client(), sqs.queueUrl(), sqs.deadLetterUrl(), sqs.rejectedUrl(), 8)));
   }
 
   @AfterAll
@@ -84,7 +84,7 @@ class HostileCorpusTest {
   private static void check(HostileCorpus.Case c) throws IOException {
     // Nothing left over from an earlier case may be mistaken for this one's.
     sqs.drain(sqs.queueUrl());
-    sqs.drain(sqs.deadLetterUrl());
+    sqs.drain(sqs.rejectedUrl());
 
     APIGatewayV2HTTPResponse response;
     try {
@@ -117,7 +117,7 @@ class HostileCorpusTest {
     assertEquals(List.of(), enqueued.stream().map(Message::body).toList(), c.id() + ": the events queue got something");
     assertEquals(0, answer.path("accepted").asInt(0), c.id());
 
-    List<Message> quarantined = sqs.drain(sqs.deadLetterUrl());
+    List<Message> quarantined = sqs.drain(sqs.rejectedUrl());
     JsonNode rejected = answer.path("rejected");
     if (c.rejected() >= 0) {
       assertEquals(c.rejected(), rejected.size(), c.id() + ": rejected events");

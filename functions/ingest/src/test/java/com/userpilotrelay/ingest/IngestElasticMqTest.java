@@ -33,4 +33,9 @@ class IngestElasticMqTest extends IngestScenario {
   String deadLetterUrl() {
     return sqs.deadLetterUrl();
   }
+
+  @Override
+  String rejectedUrl() {
+    return sqs.rejectedUrl();
+  }
 }

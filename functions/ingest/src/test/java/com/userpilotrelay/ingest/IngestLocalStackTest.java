@@ -1,6 +1,7 @@
 package com.userpilotrelay.ingest;
 
 import com.userpilotrelay.queue.SqsClients;
+import com.userpilotrelay.testing.EmbeddedSqs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.testcontainers.containers.localstack.LocalStackContainer;
@@ -24,12 +25,14 @@ class IngestLocalStackTest extends IngestScenario {
   private static SqsClient sqs;
   private static String queueUrl;
   private static String deadLetterUrl;
+  private static String rejectedUrl;
 
   @BeforeAll
   static void createQueues() {
     sqs = SqsClients.local(LOCALSTACK.getEndpointOverride(LocalStackContainer.Service.SQS));
-    deadLetterUrl = sqs.createQueue(b -> b.queueName("events-dlq")).queueUrl();
-    queueUrl = sqs.createQueue(b -> b.queueName("events")).queueUrl();
+    deadLetterUrl = sqs.createQueue(b -> b.queueName("events-dlq.fifo").attributes(EmbeddedSqs.FIFO)).queueUrl();
+    rejectedUrl = sqs.createQueue(b -> b.queueName("rejected")).queueUrl();
+    queueUrl = sqs.createQueue(b -> b.queueName("events.fifo").attributes(EmbeddedSqs.FIFO)).queueUrl();
   }
 
   @AfterAll
@@ -52,5 +55,10 @@ class IngestLocalStackTest extends IngestScenario {
   @Override
   String deadLetterUrl() {
     return deadLetterUrl;
+  }
+
+  @Override
+  String rejectedUrl() {
+    return rejectedUrl;
   }
 }

@@ -35,9 +35,11 @@ abstract class IngestScenario {
 
   abstract String deadLetterUrl();
 
+  abstract String rejectedUrl();
+
   IngestHandler handler() {
     return new IngestHandler(new IngestService(new RequestAuthenticator(Optional.of(SECRET), Optional.of(TOKEN)),
-        new SqsEventQueue(sqs(), queueUrl(), deadLetterUrl(), 8)));
+        new SqsEventQueue(sqs(), queueUrl(), deadLetterUrl(), rejectedUrl(), 8)));
   }
 
   static APIGatewayV2HTTPEvent post(String body, Map<String, String> extraHeaders) {
@@ -96,7 +98,7 @@ abstract class IngestScenario {
     assertEquals("Zoë ✓", Json.parse(unicode.body()).get("event").asText());
     assertEquals("u2", unicode.messageAttributes().get("userId").stringValue());
 
-    List<Message> dead = drain(deadLetterUrl());
+    List<Message> dead = drain(rejectedUrl());
     assertEquals(1, dead.size());
     assertEquals("ingest", dead.get(0).messageAttributes().get("stage").stringValue());
     assertTrue(dead.get(0).messageAttributes().get("reason").stringValue().contains("event: is required"));
@@ -128,6 +130,6 @@ abstract class IngestScenario {
     APIGatewayV2HTTPResponse response = handler().handleRequest(post(body, Map.of("authorization", "Bearer " + TOKEN)), null);
     assertEquals(401, response.getStatusCode());
     assertEquals(0, drain(queueUrl()).size());
-    assertEquals(0, drain(deadLetterUrl()).size());
+    assertEquals(0, drain(rejectedUrl()).size());
   }
 }

@@ -11,6 +11,7 @@ import com.userpilotrelay.auth.RequestAuthenticator;
 import com.userpilotrelay.config.ConfigException;
 import com.userpilotrelay.config.Env;
 import com.userpilotrelay.config.SecretSource;
+import com.userpilotrelay.delivery.DeliveryObserver;
 import com.userpilotrelay.delivery.DispatchSetup;
 import com.userpilotrelay.delivery.Dispatcher;
 import com.userpilotrelay.delivery.InboundMessage;
@@ -105,7 +106,7 @@ class SecretsNeverLeakTest {
   }
 
   private void drive(EmbeddedSqs sqs, StandInUserpilot userpilot) throws Exception {
-    SqsEventQueue queue = new SqsEventQueue(sqs.client(), sqs.queueUrl(), sqs.deadLetterUrl(), 4);
+    SqsEventQueue queue = new SqsEventQueue(sqs.client(), sqs.queueUrl(), sqs.deadLetterUrl(), sqs.rejectedUrl(), 4);
     IngestHandler handler = new IngestHandler(new IngestService(
         new RequestAuthenticator(Optional.of(SECRET), Optional.of(TOKEN)), queue));
 
@@ -126,26 +127,27 @@ class SecretsNeverLeakTest {
     ingest(handler, "{\"type\":", signature("{\"type\":"), "Bearer " + TOKEN, null, 400);
     String rejected = "{\"userId\":\"u-4\",\"messageId\":\"bad\"}";
     ingest(handler, rejected, signature(rejected), "Bearer " + TOKEN, null, 400);
-    said.add(String.valueOf(sqs.receive(sqs.deadLetterUrl(), 10, 0).stream().map(m -> m.messageAttributes().toString() + m.body()).toList()));
+    said.add(String.valueOf(sqs.receive(sqs.rejectedUrl(), 10, 0).stream().map(m -> m.messageAttributes().toString() + m.body()).toList()));
 
     // ---- dispatch what ingest queued: accepted, then the same events against a wrong key, a timeout and a reset
     List<InboundMessage> queued = received(sqs);
     assertEquals(3, queued.size(), "the three accepted events");
     RatePacer pacer = new RatePacer(Map.of(RatePacer.Bucket.IDENTIFY, 600_000, RatePacer.Bucket.TRACK, 600_000,
         RatePacer.Bucket.DELETE, 600_000), 1);
-    RetryPolicy retry = new RetryPolicy(Duration.ofSeconds(30), RetryPolicy.DEFAULT_CAP, 25, () -> 0.5);
+    RetryPolicy retry = new RetryPolicy(Duration.ofSeconds(30), RetryPolicy.DEFAULT_CAP, Duration.ofHours(24), () -> 0.5);
     List<Outcome> outcomes = new CopyOnWriteArrayList<>();
     Endpoint endpoint = new Endpoint(userpilot.endpoint());
 
     Dispatcher good = new Dispatcher(Mappings.presets()::map,
-        new HttpUserpilotClient(endpoint, ApiKey.fixed(GOOD_KEY), Duration.ofMillis(800)), pacer, retry, queue, 2,
-        outcomes::add, Clock.systemUTC());
+        new HttpUserpilotClient(endpoint, ApiKey.fixed(GOOD_KEY), Duration.ofMillis(800)), pacer, retry, queue,
+        IngestStamp.marker(), 8, 2, recording(outcomes), Clock.systemUTC(), Duration.ofMillis(800));
     expectKinds(good.dispatch(queued, Instant.now().plusSeconds(20)), Outcome.Kind.DELIVERED);
 
     Dispatcher refused = new Dispatcher(Mappings.presets()::map,
-        new HttpUserpilotClient(endpoint, ApiKey.fixed(WRONG_KEY), Duration.ofMillis(800)), pacer, retry, queue, 2,
-        outcomes::add, Clock.systemUTC());
-    expectKinds(refused.dispatch(queued, Instant.now().plusSeconds(20)), Outcome.Kind.DEAD_LETTERED);
+        new HttpUserpilotClient(endpoint, ApiKey.fixed(WRONG_KEY), Duration.ofMillis(800)), pacer, retry, queue,
+        IngestStamp.marker(), 8, 2, recording(outcomes), Clock.systemUTC(), Duration.ofMillis(800));
+    // A refused key keeps the events (and pauses delivery): they come back once the key is fixed.
+    expectKinds(refused.dispatch(queued, Instant.now().plusSeconds(20)), Outcome.Kind.RETRY);
     assertTrue(userpilot.violations().stream().anyMatch(v -> v.contains("Authorization")), "the stand-in answered 401");
 
     userpilot.answer(call -> Reply.accepted().after(2_000));
@@ -159,13 +161,15 @@ class SecretsNeverLeakTest {
     UserpilotResponse validation = newline.validate();
     said.add(validation.toString());
     assertTrue(validation.authFailure(), validation.toString());
-    Dispatcher broken = new Dispatcher(Mappings.presets()::map, newline, pacer, retry, queue, 2, outcomes::add,
-        Clock.systemUTC());
-    expectKinds(broken.dispatch(queued.subList(0, 1), Instant.now().plusSeconds(20)), Outcome.Kind.DEAD_LETTERED);
+    Dispatcher broken = new Dispatcher(Mappings.presets()::map, newline, pacer, retry, queue, IngestStamp.marker(), 8,
+        2, recording(outcomes), Clock.systemUTC(), Duration.ofMillis(800));
+    expectKinds(broken.dispatch(queued.subList(0, 1), Instant.now().plusSeconds(20)), Outcome.Kind.RETRY);
     said.add(new HttpUserpilotClient(endpoint, ApiKey.fixed(WRONG_KEY), Duration.ofMillis(800)).validate().toString());
 
     outcomes.forEach(o -> said.add(o.toString()));
-    for (Message m : sqs.drain(sqs.deadLetterUrl())) {
+    List<Message> stored = new ArrayList<>(sqs.drain(sqs.deadLetterUrl()));
+    stored.addAll(sqs.drain(sqs.rejectedUrl()));
+    for (Message m : stored) {
       said.add(m.messageAttributes().toString());
       said.add(m.body());
     }
@@ -264,5 +268,14 @@ class SecretsNeverLeakTest {
     String text = captured.toString(StandardCharsets.UTF_8);
     assertTrue(text.contains("log-" + TOKEN) && text.contains("out-" + SECRET) && text.contains("err-" + GOOD_KEY));
     assertFalse(forbidden().isEmpty());
+  }
+
+  private static DeliveryObserver recording(List<Outcome> outcomes) {
+    return new DeliveryObserver() {
+      @Override
+      public void finished(Outcome outcome) {
+        outcomes.add(outcome);
+      }
+    };
   }
 }

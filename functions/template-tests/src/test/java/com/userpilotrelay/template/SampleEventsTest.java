@@ -183,12 +183,25 @@ class SampleEventsTest {
     assertFalse(first.getMessageAttributes().isEmpty(), name);
   }
 
-  /** The last-attempt sample sits exactly at the template's default MaxReceiveCount. */
+  /** The past-horizon sample was first received longer ago than the template's default retry horizon. */
   @Test
-  void theLastAttemptSampleIsAtTheDefaultMaxReceiveCount() throws IOException {
-    JsonNode record = JSON.readTree(eventsDir().resolve("sqs-last-attempt.json").toFile()).path("Records").path(0);
-    assertEquals(Template.load().parameter("MaxReceiveCount").path("Default").asText(),
-        record.path("attributes").path("ApproximateReceiveCount").asText());
+  void thePastHorizonSampleIsOlderThanTheDefaultHorizon() throws IOException {
+    JsonNode record = JSON.readTree(eventsDir().resolve("sqs-past-horizon.json").toFile()).path("Records").path(0);
+    long first = record.path("attributes").path("ApproximateFirstReceiveTimestamp").asLong();
+    long horizonHours = Template.load().parameter("RetryHorizonHours").path("Default").asLong();
+    assertTrue(System.currentTimeMillis() - first > java.time.Duration.ofHours(horizonHours).toMillis());
+  }
+
+  /** Every SQS sample record is what the FIFO events queue hands out: a group and ingest's stamp. */
+  @Test
+  void sqsSamplesComeFromTheFifoQueueAndCarryIngestsStamp() throws IOException {
+    for (String name : List.of("sqs-identify-track.json", "sqs-past-horizon.json")) {
+      for (JsonNode record : JSON.readTree(eventsDir().resolve(name).toFile()).path("Records")) {
+        assertTrue(record.path("attributes").path("MessageGroupId").asText().startsWith("g-"), name);
+        assertEquals("ingest-v1", record.path("messageAttributes").path("relayStamp").path("stringValue").asText(), name);
+        assertTrue(record.path("eventSourceARN").asText().endsWith(".fifo"), name);
+      }
+    }
   }
 
   private static byte[] rawBody(JsonNode event) {

@@ -1,6 +1,7 @@
 package com.userpilotrelay.template;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,10 +33,6 @@ class TemplateDeliveryTest {
     return base == null ? RetryPolicy.DEFAULT_BASE : Duration.ofSeconds(template.number(base));
   }
 
-  private Duration horizon(long maxReceiveCount) {
-    return new RetryPolicy(retryBase(), (int) maxReceiveCount).minimumHorizon();
-  }
-
   @Test
   void theEventSourceFeedsTheDispatcherFromTheEventsQueue() {
     JsonNode source = sqsEvent();
@@ -43,10 +40,31 @@ class TemplateDeliveryTest {
     assertTrue(source.path("FunctionResponseTypes").toString().contains("\"ReportBatchItemFailures\""),
         "partial batch responses must be on, or one failed event retries its whole batch");
     long batchSize = template.number(source.get("BatchSize"));
-    long window = template.number(source.get("MaximumBatchingWindowInSeconds"));
-    assertTrue(batchSize >= 1 && batchSize <= 10_000, "BatchSize " + batchSize);
-    assertTrue(window >= 0 && window <= 300, "MaximumBatchingWindowInSeconds " + window);
-    assertTrue(batchSize <= 10 || window >= 1, "SQS allows more than 10 per batch only with a batching window");
+    assertTrue(batchSize >= 1 && batchSize <= 10, "a FIFO event source takes at most 10 per batch: " + batchSize);
+    assertTrue(source.path("MaximumBatchingWindowInSeconds").isMissingNode(), "a FIFO event source has no batching window");
+  }
+
+  /** Strict per-user order and Segment-retry deduplication are the queue's: FIFO, grouped, high throughput. */
+  @Test
+  void theEventsQueueAndItsDeadLetterQueueAreHighThroughputFifo() {
+    for (String queue : new String[] {"EventsQueue", "EventsDeadLetterQueue"}) {
+      JsonNode p = template.properties(queue);
+      assertTrue(p.path("FifoQueue").asBoolean(), queue + " is FIFO");
+      assertFalse(p.path("ContentBasedDeduplication").asBoolean(), queue + ": the relay gives deduplication ids");
+      assertEquals("messageGroup", p.path("DeduplicationScope").asText(), queue);
+      assertEquals("perMessageGroupId", p.path("FifoThroughputLimit").asText(), queue);
+    }
+    assertFalse(template.properties("RejectedQueue").path("FifoQueue").asBoolean(false),
+        "refused input keeps no order and is never redriven into the FIFO queue");
+  }
+
+  /** A stack update must never throw queued or dead-lettered events away. */
+  @Test
+  void everyQueueIsRetainedOnDeleteAndReplace() {
+    for (Map.Entry<String, JsonNode> queue : template.resourcesOfType("AWS::SQS::Queue").entrySet()) {
+      assertEquals("Retain", queue.getValue().path("DeletionPolicy").asText(), queue.getKey());
+      assertEquals("Retain", queue.getValue().path("UpdateReplacePolicy").asText(), queue.getKey());
+    }
   }
 
   @Test
@@ -68,43 +86,34 @@ class TemplateDeliveryTest {
     assertTrue(visibility >= 6 * timeout, "VisibilityTimeout " + visibility + " < 6 x dispatch Timeout " + timeout);
   }
 
+  /** SQS's own move is only the crash safety net: the relay's own schedule never reaches it. */
   @Test
-  void theRedrivePolicyAndTheDispatcherShareMaxReceiveCount() {
+  void theQueuesOwnRedriveIsOnlyASafetyNetBeyondTheRelaysSchedule() {
     JsonNode redrive = template.properties("EventsQueue").path("RedrivePolicy");
     assertEquals("EventsDeadLetterQueue", Template.getAttResource(redrive.get("deadLetterTargetArn"), "Arn"));
-    String parameter = Template.refName(redrive.get("maxReceiveCount"));
-    assertEquals("MaxReceiveCount", parameter, "maxReceiveCount must come from the MaxReceiveCount parameter");
-    assertEquals(parameter, Template.refName(template.environment("DispatchFunction").get("MAX_RECEIVE_COUNT")),
-        "the dispatcher must know the count at which it dead-letters");
+    long maxReceiveCount = template.number(redrive.get("maxReceiveCount"));
+    assertEquals(1000, maxReceiveCount, "the highest count SQS allows");
+    // Receives within the longest horizon: the backoff from RETRY_BASE_SECONDS doubles to its 30 min cap,
+    // then one receive per cap; waiting outcomes come back no sooner than every 2 s but only while the pacer
+    // or deadline says wait, which the relay bounds by the same schedule.
+    Duration horizon = Duration.ofHours(template.parameter("RetryHorizonHours").path("MaxValue").asLong());
+    long receives = horizon.toSeconds() / RetryPolicy.DEFAULT_CAP.dividedBy(2).toSeconds() + 20;
+    assertTrue(receives < maxReceiveCount, receives + " receives over the longest horizon reach maxReceiveCount");
+    assertEquals(null, template.environment("DispatchFunction").get("MAX_RECEIVE_COUNT"));
   }
 
-  /** Userpilot may be down for Segment's whole retry window before anything is dead-lettered. */
+  /** The horizon parameter's bounds are the code's: Segment's 4 hours at least, a day inside retention at most. */
   @Test
-  void everyAllowedMaxReceiveCountRidesOutFourHours() {
-    JsonNode parameter = template.parameter("MaxReceiveCount");
-    for (String bound : new String[] {"Default", "MinValue"}) {
-      long count = parameter.path(bound).asLong();
-      Duration horizon = horizon(count);
-      assertTrue(horizon.compareTo(RetryPolicy.REQUIRED_HORIZON) >= 0,
-          "MaxReceiveCount " + bound + " " + count + " with base " + retryBase() + " gives only " + horizon);
-    }
-    long min = parameter.path("MinValue").asLong();
-    assertTrue(horizon(min - 1).compareTo(RetryPolicy.REQUIRED_HORIZON) < 0,
-        "MinValue " + min + " is not the smallest count that meets the horizon, as the template's comment says");
-    // The parameter's description promises "at least 4 h 45 min" for the default.
-    assertTrue(horizon(parameter.path("Default").asLong()).compareTo(Duration.ofMinutes(4 * 60 + 45)) >= 0);
-  }
-
-  /** An event still being retried is never dropped by retention, even with the luckiest jitter. */
-  @Test
-  void retentionOutlastsTheLongestRetrySchedule() {
-    long maxCount = template.parameter("MaxReceiveCount").path("MaxValue").asLong();
-    // minimumHorizon takes half of each delay ceiling; the longest schedule waits the whole ceiling.
-    Duration longest = horizon(maxCount).multipliedBy(2)
-        .plusSeconds(maxCount * template.number(template.functionProperties("DispatchFunction").get("Timeout")));
+  void theRetryHorizonParameterMatchesTheCodesBoundsAndReachesTheDispatcher() {
+    JsonNode parameter = template.parameter("RetryHorizonHours");
+    assertEquals(RetryPolicy.MIN_HORIZON.toHours(), parameter.path("MinValue").asLong());
+    assertEquals(RetryPolicy.MAX_HORIZON.toHours(), parameter.path("MaxValue").asLong());
+    assertEquals(RetryPolicy.DEFAULT_HORIZON.toHours(), parameter.path("Default").asLong());
+    assertEquals("RetryHorizonHours", Template.refName(template.environment("DispatchFunction").get("RETRY_HORIZON_HOURS")));
+    assertEquals("PoisonAttempts", Template.refName(template.environment("DispatchFunction").get("POISON_ATTEMPTS")));
     long retention = template.number(template.properties("EventsQueue").get("MessageRetentionPeriod"));
-    assertTrue(Duration.ofSeconds(retention).compareTo(longest) > 0,
-        "events queue retention " + retention + " s < longest retry schedule " + longest);
+    assertTrue(Duration.ofSeconds(retention).compareTo(RetryPolicy.MAX_HORIZON.multipliedBy(2)) >= 0,
+        "retention must outlast the longest horizon with room for the wait behind a user's earlier events");
   }
 
   @Test

@@ -95,7 +95,8 @@ class TemplateResourcesTest {
     JsonNode roleProperties = template.properties(role);
     assertFalse(roleProperties.has("ManagedPolicyArns"), "managed policies grant on every resource");
     Set<String> allowed = function == DeployedFunction.INGEST
-        ? Set.of("sqs:SendMessage", "secretsmanager:GetSecretValue", "logs:CreateLogStream", "logs:PutLogEvents")
+        ? Set.of("sqs:SendMessage", "sqs:GetQueueAttributes", "secretsmanager:GetSecretValue", "logs:CreateLogStream",
+            "logs:PutLogEvents")
         : Set.of("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility",
             "sqs:SendMessage", "secretsmanager:GetSecretValue", "ssm:GetParameter", "logs:CreateLogStream",
             "logs:PutLogEvents");
@@ -141,9 +142,12 @@ class TemplateResourcesTest {
       if (metric.equals("ApproximateNumberOfMessagesVisible") && dimension.contains("EventsDeadLetterQueue")) {
         deadLetters = p.path("Threshold").asDouble() == 0 && p.path("ComparisonOperator").asText().equals("GreaterThanThreshold");
       }
-      if (metric.equals("ApproximateAgeOfOldestMessage") && dimension.contains("\"EventsQueue\"")) {
+      // The relay's own age metric: SQS's ApproximateAgeOfOldestMessage skips messages received three or more
+      // times, which are exactly the events being retried.
+      if (p.path("Metrics").toString().contains("MAX(OldestEventAgeSeconds) FROM UserpilotRelay")) {
         backlog = true;
       }
+      assertFalse(metric.equals("ApproximateAgeOfOldestMessage"), alarm.getKey() + " would go quiet during retries");
       if (metric.equals("Errors") && p.path("Namespace").asText().equals("AWS/Lambda")) {
         erroringFunctions.add(Template.refName(p.path("Dimensions").path(0).get("Value")));
       }
@@ -153,7 +157,7 @@ class TemplateResourcesTest {
       }
     }
     assertTrue(deadLetters, "an alarm fires on any message in the dead-letter queue");
-    assertTrue(backlog, "an alarm fires on old messages in the events queue");
+    assertTrue(backlog, "an alarm fires on old undelivered events");
     assertTrue(authFailed, "an alarm fires on the dispatcher's AuthFailed metric");
     assertEquals(Set.of("IngestFunction", "DispatchFunction"), erroringFunctions);
     JsonNode subscription = template.resource("AlarmEmailSubscription");

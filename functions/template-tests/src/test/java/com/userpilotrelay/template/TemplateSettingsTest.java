@@ -63,7 +63,10 @@ class TemplateSettingsTest {
   void bothFunctionsUseTheStacksQueues(DeployedFunction function) {
     Map<String, JsonNode> environment = template.environment(function.logicalId);
     assertEquals("EventsQueue", Template.refName(environment.get("EVENTS_QUEUE_URL")));
-    assertEquals("EventsDeadLetterQueue", Template.refName(environment.get("DEAD_LETTER_QUEUE_URL")));
+    assertEquals("RejectedQueue", Template.refName(environment.get("REJECTED_QUEUE_URL")));
+    // Only dispatch writes dead letters: ingest's role cannot put anything where a redrive would pick it up.
+    assertEquals(function == DeployedFunction.DISPATCH ? "EventsDeadLetterQueue" : null,
+        Template.refName(environment.get("DEAD_LETTER_QUEUE_URL")));
   }
 
   /** No local-only setting is mentioned anywhere in template.yaml, comments included. */
