@@ -137,6 +137,14 @@ public final class Bench {
     JsonNode ingest = details.path("ingest");
     if (ingest.has("median_ms")) {
       result.put("ingest_batch_2500_ms", ingest.get("median_ms").asDouble());
+      JsonNode batch4000 = ingest.path("segment_batch_4000");
+      if (batch4000.path("local_runner_warm").has("median_ms")) {
+        result.put("ingest_batch_4000_ms", batch4000.get("local_runner_warm").get("median_ms").asDouble());
+        result.put("ingest_batch_4000_first_ms", batch4000.get("local_runner_first").get("median_ms").asDouble());
+      }
+      if (batch4000.path("in_process").has("median_ms")) {
+        result.put("ingest_batch_4000_inproc_ms", batch4000.get("in_process").get("median_ms").asDouble());
+      }
       result.put("ingest_floor_ratio", ingest.get("floor_ratio").asDouble());
     }
     JsonNode dispatch = details.path("dispatch");
@@ -158,6 +166,13 @@ public final class Bench {
         ratio.put("local_runner_full_start", cold.get("local_runner_full_start").get("ratio").asDouble());
       }
       result.set("cold_start_ratio", ratio);
+      // No SnapStart here: a primed fresh JVM's first request is the closest stand-in for "restore -> first
+      // request" (with SnapStart, construction and priming happen before the snapshot); beside it, unprimed.
+      JsonNode phases = cold.path("phases");
+      if (phases.path("primed").has("first_request_ms")) {
+        result.put("first_request_after_restore_ms", phases.get("primed").get("first_request_ms").asDouble());
+        result.put("first_request_unprimed_ms", phases.path("default").path("first_request_ms").asDouble());
+      }
     }
     JsonNode artifacts = details.path("artifacts");
     if (artifacts.has("ingest")) {

@@ -2,8 +2,12 @@ package com.userpilotrelay.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.userpilotrelay.auth.RequestAuthenticator;
 import com.userpilotrelay.config.Env;
 import com.userpilotrelay.config.SecretSource;
+import com.userpilotrelay.ingest.IngestHandler;
 import com.userpilotrelay.ingest.IngestRequest;
 import com.userpilotrelay.ingest.IngestResponse;
 import com.userpilotrelay.ingest.IngestService;
@@ -57,6 +61,8 @@ final class IngestScenario {
     } else {
       result.put("local_runner", "not measured: local/target/userpilot-relay-local.jar is not built on this branch");
     }
+    result.set("segment_batch_4000", segmentBatch4000(options, localJar, work));
+
     ObjectNode primary = local != null ? local : inProcess;
     result.put("via", local != null ? "local runner (HTTP, embedded ElasticMQ with H2 persistence)"
         : "in-process IngestService + in-memory ElasticMQ (local runner not available)");
@@ -191,6 +197,128 @@ final class IngestScenario {
     } finally {
       deleteTree(data);
     }
+  }
+
+  static final String SECRET = "bench-shared-secret";
+
+  /**
+   * Segment's largest batch as Webhooks (Actions) sends it: 4,000 events with their context, compact,
+   * signed over the first event and with the token: 4,000 events of 1.2 KB, about 4.8 MB, which fits the
+   * Lambda invocation that carries it (SegmentLimits.invocationBytes).
+   * Measured warm through the local runner, as the first request of a freshly started runner, and
+   * through the real IngestHandler against ElasticMQ in one JVM.
+   */
+  static ObjectNode segmentBatch4000(Bench.Options options, Path localJar, Path work) throws Exception {
+    int events = Workload.SEGMENT_BATCH_EVENTS;
+    int eventBytes = Workload.eventBytesThatFit(events, 1200);
+    ObjectNode r = Json.object();
+    r.put("events", events);
+    r.put("event_bytes", eventBytes);
+    r.put("body_bytes", Workload.segmentBatch(0, events, eventBytes).length);
+    r.put("auth", "X-Signature over the first event and Authorization: Bearer, as Segment sends with both set");
+    r.put("note", "4,000 events of about 1.2 KB (the largest that fit, at most 1,200 bytes): Segment's largest batch");
+    int warmup = options.quick ? 1 : 3;
+    int runs = options.quick ? 2 : 5;
+    r.set("in_process", handlerInProcess(events, eventBytes, warmup, runs));
+    if (localJar != null && Files.isRegularFile(localJar)) {
+      r.set("local_runner_warm", runnerBatches(localJar, work, events, eventBytes, warmup, runs, 1));
+      r.set("local_runner_first", runnerBatches(localJar, work, events, eventBytes, 0, 1, options.quick ? 1 : 3));
+    } else {
+      r.put("local_runner_warm", "not measured: the local runner's jar is not built on this branch");
+    }
+    return r;
+  }
+
+  /** Segment's headers for a body: the first event's HMAC-SHA1 and the token. */
+  static Map<String, String> segmentHeaders(byte[] body) {
+    return Map.of("content-type", "application/json",
+        "x-signature", RequestAuthenticator.sign(SECRET, SegmentBody.signedBytesOf(body)),
+        "authorization", "Bearer " + TOKEN);
+  }
+
+  /** The real IngestHandler (as IngestSetup builds it) against an in-memory ElasticMQ in this JVM. */
+  static ObjectNode handlerInProcess(int events, int eventBytes, int warmup, int runs) {
+    try (EmbeddedSqs sqs = new EmbeddedSqs()) {
+      Env env = Env.of(Map.of("EVENTS_QUEUE_URL", sqs.queueUrl(), "DEAD_LETTER_QUEUE_URL", sqs.deadLetterUrl(),
+          "INGEST_TOKEN", TOKEN, "SEGMENT_SHARED_SECRET", SECRET));
+      IngestHandler handler = new IngestHandler(IngestSetup.service(env, SecretSource.none(), sqs.client()));
+      List<Double> times = new ArrayList<>();
+      for (int i = 0; i < warmup + runs; i++) {
+        byte[] body = Workload.segmentBatch(1_000_000 + i * events, events, eventBytes);
+        APIGatewayV2HTTPEvent request = APIGatewayV2HTTPEvent.builder().withVersion("2.0")
+            .withRouteKey("POST /segment").withRawPath("/segment").withHeaders(segmentHeaders(body))
+            .withBody(new String(body, java.nio.charset.StandardCharsets.UTF_8)).withIsBase64Encoded(false).build();
+        long t0 = System.nanoTime();
+        APIGatewayV2HTTPResponse response = handler.handleRequest(request, null);
+        long t1 = System.nanoTime();
+        if (response.getStatusCode() != 200 || Json.parse(response.getBody()).path("accepted").asInt() != events) {
+          throw new IllegalStateException("in-process ingest answered " + response.getStatusCode() + ": "
+              + response.getBody().substring(0, Math.min(300, response.getBody().length())));
+        }
+        int depth = sqs.depth(sqs.queueUrl());
+        if (depth != events) {
+          throw new IllegalStateException("queue holds " + depth + " messages, ingest accepted " + events);
+        }
+        sqs.client().purgeQueue(b -> b.queueUrl(sqs.queueUrl()));
+        if (i >= warmup) {
+          times.add((t1 - t0) / 1e6);
+        }
+      }
+      ObjectNode r = timings(times, runs, warmup);
+      r.put("verified", "every request: queue depth equals the events accepted");
+      return r;
+    }
+  }
+
+  /**
+   * {@code starts} fresh runners (new DATA_DIR each); on each, {@code warmup} untimed then {@code runs}
+   * timed signed requests. With warmup 0 and runs 1, each figure is a fresh runner's first request.
+   */
+  static ObjectNode runnerBatches(Path jar, Path work, int events, int eventBytes, int warmup, int runs, int starts)
+      throws Exception {
+    List<Double> times = new ArrayList<>();
+    long accepted = 0;
+    long acceptedByRunners = 0;
+    for (int start = 0; start < starts; start++) {
+      Path data = Files.createTempDirectory(work, "ingest-4000");
+      int port = Child.freePort();
+      try (StandIn userpilot = StandIn.fixedLatency(0);
+          Child relay = Child.start(List.of(Child.javaBin(), "-jar", jar.toString()), Map.of(
+              "PORT", Integer.toString(port), "SQS_PORT", Integer.toString(Child.freePort()),
+              "DATA_DIR", data.toString(), "INGEST_TOKEN", TOKEN, "SEGMENT_SHARED_SECRET", SECRET,
+              "USERPILOT_API_KEY", InProcess.API_KEY, "USERPILOT_ENDPOINT", userpilot.endpoint().toString()), work)) {
+        relay.await(line -> line.contains("ready in"), 60_000);
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+        URI url = URI.create("http://127.0.0.1:" + port + "/segment");
+        for (int i = 0; i < warmup + runs; i++) {
+          byte[] body = Workload.segmentBatch(2_000_000 + (start * 100 + i) * events, events, eventBytes);
+          HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(60))
+              .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+          segmentHeaders(body).forEach(request::header);
+          long t0 = System.nanoTime();
+          HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+          long t1 = System.nanoTime();
+          if (response.statusCode() != 200 || Json.parse(response.body()).path("accepted").asInt() != events) {
+            throw new IllegalStateException("the local runner answered " + response.statusCode() + ": "
+                + response.body().substring(0, Math.min(300, response.body().length())));
+          }
+          accepted += events;
+          if (i >= warmup) {
+            times.add((t1 - t0) / 1e6);
+          }
+        }
+        acceptedByRunners += Json.parse(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/stats"))
+            .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString()).body())
+            .path("accepted").asLong();
+      } finally {
+        deleteTree(data);
+      }
+    }
+    ObjectNode r = timings(times, runs * starts, warmup);
+    r.put("fresh_starts", starts);
+    r.put("all_enqueued", acceptedByRunners == accepted);
+    return r;
   }
 
   static void deleteTree(Path dir) {

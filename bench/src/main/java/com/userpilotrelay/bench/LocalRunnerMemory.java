@@ -112,7 +112,7 @@ final class LocalRunnerMemory {
         .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  /** Small valid events, more of them than Segment sends in one request (ingest refuses it: 413), within 500 KB. */
+  /** Small valid events, as many as Segment sends at most in one request (4,000): ingest accepts them all. */
   static byte[] oversizedBody(int events) {
     ArrayNode array = Json.MAPPER.createArrayNode();
     for (int i = 0; i < events; i++) {

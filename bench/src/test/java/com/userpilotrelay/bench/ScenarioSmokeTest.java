@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.userpilotrelay.bench.probe.SqsBatch;
+import com.userpilotrelay.json.Json;
 import com.userpilotrelay.mapping.Mappings;
 import com.userpilotrelay.observe.Log;
 import com.userpilotrelay.segment.EventValidator;
@@ -54,10 +55,8 @@ class ScenarioSmokeTest {
     byte[] oversized = LocalRunnerMemory.oversizedBody(LocalRunnerMemory.OVERSIZED_EVENTS);
     assertTrue(oversized.length <= SegmentLimits.MAX_REQUEST_BYTES, "parsed by ingest, not refused for size: "
         + oversized.length);
-    // Refused for its event count, which takes reading it: what the measurement is about.
-    com.userpilotrelay.segment.BodyException refused = org.junit.jupiter.api.Assertions.assertThrows(
-        com.userpilotrelay.segment.BodyException.class, () -> SegmentBody.parse(oversized));
-    assertTrue(refused.getMessage().contains("more than " + Workload.MAX_EVENTS + " events"), refused.getMessage());
+    // Segment's largest batch: parsed and accepted whole, which is what the memory figure is about.
+    assertEquals(LocalRunnerMemory.OVERSIZED_EVENTS, SegmentBody.parse(oversized).events().size());
     List<SegmentBody.RawEvent> invalid = SegmentBody.parse(LocalRunnerMemory.invalidBody(0, 3)).events();
     assertEquals(3, invalid.size());
     for (SegmentBody.RawEvent e : invalid) {
@@ -68,6 +67,30 @@ class ScenarioSmokeTest {
     assertTrue(before > 0);
     LocalRunnerMemory.resetHwm(pid);
     assertTrue(LocalRunnerMemory.hwmKib(pid) <= before, "the peak is set back to the present size");
+  }
+
+  @Test
+  void segmentsLargestBatchFitsTheCeilingAndIsValid() throws Exception {
+    int eventBytes = Workload.eventBytesThatFit(Workload.SEGMENT_BATCH_EVENTS, 1200);
+    byte[] body = Workload.segmentBatch(0, Workload.SEGMENT_BATCH_EVENTS, eventBytes);
+    assertTrue(SegmentLimits.fitsInvocation(body, false), "fits the Lambda invocation: " + body.length);
+    assertEquals(1200, eventBytes, "Segment's 4,000 events of 1.2 KB fit whole");
+    List<SegmentBody.RawEvent> events = SegmentBody.parse(body).events();
+    assertEquals(Workload.SEGMENT_BATCH_EVENTS, events.size());
+    for (SegmentBody.RawEvent e : events) {
+      assertEquals(List.of(), EventValidator.validate(e.node(), e.rawBytes()));
+      assertTrue(e.node().has("context"), "Segment events carry their context");
+    }
+    int full = Json.writeBytes(Workload.segmentEvent(1, 0, false)).length;
+    assertTrue(full > 900 && full < 1200, "a full Segment event: " + full);
+  }
+
+  @Test
+  void theSignedHandlerInProcessAcceptsEverySegmentEvent() {
+    // A tiny run of the ingest_batch_4000_inproc_ms code path (20 events, one request, nothing timed).
+    var r = IngestScenario.handlerInProcess(20, 1200, 0, 1);
+    assertEquals(1, r.get("runs").asInt());
+    assertEquals(1, r.get("all_ms").size());
   }
 
   @Test

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.userpilotrelay.json.Json;
 import com.userpilotrelay.queue.MessageGroups;
+import com.userpilotrelay.queue.SqsClients;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,11 +37,19 @@ final class DeadLetters {
   private final SqsClient sqs;
   private final String deadLetterUrl;
   private final String eventsUrl;
+  private final String listName;
 
+  /** The dead-letter queue: listed and redriven into {@code eventsUrl}. */
   DeadLetters(SqsClient sqs, String deadLetterUrl, String eventsUrl) {
+    this(sqs, deadLetterUrl, eventsUrl, "deadLetters");
+  }
+
+  /** @param eventsUrl null for a queue that is only listed, never redriven (the rejected queue) */
+  DeadLetters(SqsClient sqs, String deadLetterUrl, String eventsUrl, String listName) {
     this.sqs = sqs;
     this.deadLetterUrl = deadLetterUrl;
     this.eventsUrl = eventsUrl;
+    this.listName = listName;
   }
 
   /**
@@ -53,12 +62,14 @@ final class DeadLetters {
     release(held);
     Page<Message> page = Page.of(held, Message::messageId, limit, after);
     ObjectNode answer = Json.object();
-    ArrayNode list = answer.putArray("deadLetters");
+    ArrayNode list = answer.putArray(listName);
     for (Message m : page.items()) {
       list.add(describe(m));
     }
     answer.put("next", page.next());
-    answer.put("complete", held.size() < MAX_LISTED);
+    // A FIFO queue hands out none of a user's later letters while earlier ones are held: then fewer are listed
+    // than the queue holds, and the answer says so (a redrive still moves them all).
+    answer.put("complete", held.size() < MAX_LISTED && held.size() >= SqsClients.depth(sqs, deadLetterUrl));
     return answer;
   }
 
@@ -69,6 +80,9 @@ final class DeadLetters {
    * again during the redrive is dead-lettered anew and not moved twice.
    */
   synchronized int redrive() {
+    if (eventsUrl == null) {
+      throw new IllegalStateException("this queue is never redriven");
+    }
     long startedAt = System.currentTimeMillis();
     int moved = 0;
     while (moved < MAX_REDRIVE) {

@@ -422,6 +422,13 @@ final class FrontServer implements AutoCloseable {
     }
     long length = Long.parseLong(declared);
     if (length > limits.maxBodyBytes()) {
+      if (length <= HttpFront.DRAINED_BYTES) {
+        // Read and drop it (within the body deadline), so a client still sending, Segment's among them, reads
+        // the 413 instead of a connection reset, as it would from API Gateway (whose own limit is 10 MB).
+        continueIfAsked(c, head, out);
+        c.expect(limits.body());
+        in.skipNBytes(length);
+      }
       throw tooLarge(length + " bytes");
     }
     if (length == 0) {
@@ -437,8 +444,8 @@ final class FrontServer implements AutoCloseable {
   }
 
   private Refused tooLarge(String size) {
-    return new Refused(413, "body: " + size + " is over the local runner's " + limits.maxBodyBytes()
-        + "-byte limit; Segment's own limit is 500 KB per request");
+    return new Refused(413, "body: " + size + " is over the " + limits.maxBodyBytes() + "-byte request limit; "
+        + com.userpilotrelay.segment.SegmentLimits.BATCH_ADVICE);
   }
 
   /** curl sends {@code Expect: 100-continue} for bodies over 1 KB and waits a second for this. */

@@ -10,6 +10,7 @@ import com.userpilotrelay.json.Json;
 import com.userpilotrelay.local.FrontServer.Request;
 import com.userpilotrelay.local.FrontServer.Response;
 import com.userpilotrelay.observe.Log;
+import com.userpilotrelay.segment.SegmentLimits;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.URI;
@@ -35,8 +36,14 @@ import java.util.stream.Collectors;
  * protection its {@link Access} names (see RELIABILITY.md, "Local runner").
  */
 final class HttpFront {
-  /** Bodies above this are refused before they are read to the end (API Gateway's own limit is 10 MB). */
-  static final int MAX_BODY_BYTES = 1024 * 1024;
+  /**
+   * Bodies above this are refused before they are read to the end: the deployed path's ceiling
+   * (SegmentLimits.MAX_REQUEST_BYTES explains it), so the runner accepts exactly what a deployment does.
+   * A compressed body is bounded here as it arrives and again by ingest once decoded.
+   */
+  static final int MAX_BODY_BYTES = SegmentLimits.MAX_REQUEST_BYTES;
+  /** API Gateway HTTP API's payload limit: an oversized body up to this is read (and dropped) before the 413. */
+  static final int DRAINED_BYTES = 10 * 1024 * 1024;
   static final String ROUTE_KEY = "POST /segment";
   /** The ingest function's timeout in template.yaml. */
   static final Duration INGEST_BUDGET = Duration.ofSeconds(10);
@@ -57,6 +64,9 @@ final class HttpFront {
 
     /** Up to {@code limit} dead letters after the cursor {@code after} (null: from the start), and the next cursor. */
     ObjectNode deadLetters(int limit, String after);
+
+    /** Input the relay refused (never redriven), paged like the dead letters. */
+    ObjectNode rejected(int limit, String after);
 
     int redrive();
 
@@ -118,7 +128,8 @@ final class HttpFront {
         Route.exact("POST", "/segment", Access.SEGMENT, this::segment),
         Route.exact("GET", "/health", Access.OPEN, r -> health()),
         Route.exact("GET", "/stats", Access.READ, r -> json(200, routes.stats())),
-        Route.exact("GET", "/dead-letters", Access.READ, this::deadLetters),
+        Route.exact("GET", "/dead-letters", Access.READ, r -> page(r, routes::deadLetters)),
+        Route.exact("GET", "/rejected", Access.READ, r -> page(r, routes::rejected)),
         Route.exact("POST", "/dead-letters/redrive", Access.CHANGE,
             r -> json(200, Json.object().put("redriven", routes.redrive())))), routes.more().stream()).toList();
   }
@@ -248,7 +259,7 @@ final class HttpFront {
     return json(ready ? 200 : 503, Json.object().put("status", ready ? "ok" : "starting"));
   }
 
-  private Response deadLetters(Request request) {
+  private Response page(Request request, java.util.function.BiFunction<Integer, String, ObjectNode> list) {
     Map<String, String> query = queryParameters(request.rawQuery());
     for (String name : query.keySet()) {
       if (!name.equals("limit") && !name.equals("after")) {
@@ -268,7 +279,7 @@ final class HttpFront {
     if (after != null && (after.isEmpty() || after.length() > 200)) {
       return error(400, "after: give the \"next\" value of the previous page (1 to 200 characters)");
     }
-    return json(200, routes.deadLetters(limit, after));
+    return json(200, list.apply(limit, after));
   }
 
   private Response segment(Request request) {

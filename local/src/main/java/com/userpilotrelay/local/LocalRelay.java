@@ -223,8 +223,9 @@ public final class LocalRelay {
       QueuePoller poller = new QueuePoller(sqs.client(), sqs.queueUrl(), queueArn, new DispatchHandler(dispatcher),
           settings.invocationBudget());
       DeadLetters deadLetters = new DeadLetters(sqs.client(), sqs.deadLetterUrl(), sqs.queueUrl());
+      DeadLetters rejected = new DeadLetters(sqs.client(), sqs.rejectedUrl(), null, "rejected");
 
-      running = new Running(settings, sqs, poller, stats, deadLetters, client.isEmpty(), endpoint,
+      running = new Running(settings, sqs, poller, stats, deadLetters, rejected, client.isEmpty(), endpoint,
           env.optional(Setting.MAPPINGS_FILE).orElse(null));
       running.history = history;
       running.page = new EventPage(history);
@@ -276,6 +277,7 @@ public final class LocalRelay {
     private final QueuePoller poller;
     private final RelayStats stats;
     private final DeadLetters deadLetters;
+    private final DeadLetters rejected;
     private final boolean dryRun;
     private final Endpoint endpoint;
     private final String mappingsFile;
@@ -288,12 +290,14 @@ public final class LocalRelay {
     private EventPage page;
 
     private Running(LocalSettings settings, LocalSqs sqs, QueuePoller poller, RelayStats stats, DeadLetters deadLetters,
+        DeadLetters rejected,
         boolean dryRun, Endpoint endpoint, String mappingsFile) {
       this.settings = settings;
       this.sqs = sqs;
       this.poller = poller;
       this.stats = stats;
       this.deadLetters = deadLetters;
+      this.rejected = rejected;
       this.dryRun = dryRun;
       this.endpoint = endpoint;
       this.mappingsFile = mappingsFile;
@@ -327,12 +331,17 @@ public final class LocalRelay {
 
     @Override
     public ObjectNode stats() {
-      return stats.toJson(sqs.depth(sqs.queueUrl()), sqs.depth(sqs.deadLetterUrl()));
+      return stats.toJson(sqs.depth(sqs.queueUrl()), sqs.depth(sqs.deadLetterUrl()), sqs.depth(sqs.rejectedUrl()));
     }
 
     @Override
     public ObjectNode deadLetters(int limit, String after) {
       return deadLetters.page(limit, after);
+    }
+
+    @Override
+    public ObjectNode rejected(int limit, String after) {
+      return rejected.page(limit, after);
     }
 
     @Override
@@ -394,7 +403,7 @@ public final class LocalRelay {
       b.append("  events:   POST ").append(base).append("/segment\n");
       b.append("  page:     ").append(base).append("/  (counts, latest events, dead letters; this machine only)\n");
       b.append("  events:   GET ").append(base).append("/events/{messageId}  (where is my event?)\n");
-      b.append("  local:    GET ").append(base).append("/health  GET /stats  GET /dead-letters  POST /dead-letters/redrive")
+      b.append("  local:    GET ").append(base).append("/health  GET /stats  GET /dead-letters  GET /rejected  POST /dead-letters/redrive")
           .append(" (this machine only)\n");
       b.append("  queues:   ElasticMQ on ").append(sqs.endpoint()).append(", kept in ").append(dataDir()).append('\n');
       if (dryRun) {

@@ -69,7 +69,7 @@ final class RelayStats implements DeliveryObserver {
     }
   }
 
-  ObjectNode toJson(int queueDepth, int deadLetterDepth) {
+  ObjectNode toJson(int queueDepth, int deadLetterDepth, int rejectedDepth) {
     ObjectNode json = Json.object();
     json.put("received", received.get());
     json.put("accepted", accepted.get());
@@ -82,6 +82,7 @@ final class RelayStats implements DeliveryObserver {
     json.put("deadLettered", deadLettered.get());
     json.put("queueDepth", queueDepth);
     json.put("deadLetterDepth", deadLetterDepth);
+    json.put("rejectedDepth", rejectedDepth);
     return json;
   }
 }

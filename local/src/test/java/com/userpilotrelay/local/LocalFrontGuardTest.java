@@ -14,6 +14,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import com.userpilotrelay.queue.MessageGroups;
+import com.userpilotrelay.queue.SqsClients;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,15 +55,20 @@ class LocalFrontGuardTest {
         "SQS_PORT", Integer.toString(RelayHttp.freePort()), "DATA_DIR", dataDir.toString())));
     http = new RelayHttp(relay.url());
     port = relay.url().getPort();
-    StringBuilder batch = new StringBuilder("[");
-    for (int i = 0; i < QUARANTINED; i++) {
-      // A track without its event name: refused by ingest, quarantined with stage=ingest.
-      batch.append(i == 0 ? "" : ",").append("{\"type\":\"track\",\"userId\":\"guard-").append(i)
-          .append("\",\"messageId\":\"guard-").append(i).append("\"}");
+    // Dead letters as the dispatcher writes them (one user each, in the user's FIFO group), straight onto the
+    // dead-letter queue: these tests are about who may read and redrive them.
+    try (SqsClient sqs = SqsClients.local(relay.sqsEndpoint())) {
+      String url = sqs.getQueueUrl(b -> b.queueName(LocalSqs.DEAD_LETTER_QUEUE)).queueUrl();
+      for (int i = 0; i < QUARANTINED; i++) {
+        String id = "guard-" + i;
+        sqs.sendMessage(b -> b.queueUrl(url).messageGroupId(MessageGroups.groupId("user:" + id))
+            .messageDeduplicationId(id)
+            .messageBody("{\"type\":\"track\",\"userId\":\"" + id + "\",\"event\":\"E\",\"messageId\":\"" + id + "\"}")
+            .messageAttributes(Map.of(
+                "stage", MessageAttributeValue.builder().dataType("String").stringValue("dispatch").build(),
+                "reason", MessageAttributeValue.builder().dataType("String").stringValue("HTTP 400").build())));
+      }
     }
-    String body = batch.append(']').toString();
-    RelayHttp.Answer answer = http.postJson(body, signed(SECRET, body));
-    assertEquals(400, answer.status(), answer.body());
     assertEquals(QUARANTINED, http.deadLetters().size());
   }
 
@@ -97,7 +106,7 @@ class LocalFrontGuardTest {
     Set<String> ids = new LinkedHashSet<>();
     for (JsonNode entry : seen) {
       ids.add(entry.get("queueMessageId").asText());
-      assertEquals("ingest", entry.get("stage").asText());
+      assertEquals("dispatch", entry.get("stage").asText());
     }
     assertEquals(QUARANTINED, ids.size(), "every dead letter once");
     List<String> sorted = new ArrayList<>(ids);

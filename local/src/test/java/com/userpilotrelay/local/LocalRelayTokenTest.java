@@ -46,8 +46,7 @@ class LocalRelayTokenTest {
         "SQS_PORT", Integer.toString(RelayHttp.freePort()),
         "DATA_DIR", dataDir.toString(),
         "RETRY_BASE_SECONDS", "1",
-        "DISPATCH_CONCURRENCY", "2",
-        "MAX_RECEIVE_COUNT", "22")));
+        "DISPATCH_CONCURRENCY", "2")));
     http = new RelayHttp(relay.url());
   }
 
@@ -82,12 +81,12 @@ class LocalRelayTokenTest {
   }
 
   @Test
-  void maxReceiveCountIsTheEventsQueuesRedrivePolicy() {
+  void theEventsQueueKeepsTheTemplatesSafetyNet() {
     try (SqsClient sqs = SqsClients.local(relay.sqsEndpoint())) {
       String events = sqs.getQueueUrl(b -> b.queueName(LocalSqs.EVENTS_QUEUE)).queueUrl();
       String policy = sqs.getQueueAttributes(b -> b.queueUrl(events).attributeNames(QueueAttributeName.REDRIVE_POLICY))
           .attributes().get(QueueAttributeName.REDRIVE_POLICY);
-      assertEquals(22, Json.parse(policy).get("maxReceiveCount").asInt(), policy);
+      assertEquals(LocalRelay.MAX_RECEIVE_COUNT, Json.parse(policy).get("maxReceiveCount").asInt(), policy);
     }
   }
 

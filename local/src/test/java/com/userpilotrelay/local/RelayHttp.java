@@ -69,15 +69,24 @@ final class RelayHttp {
 
   /** Every dead letter, page by page through GET /dead-letters?limit=&after=. */
   List<JsonNode> deadLetters() {
+    return listed("/dead-letters", "deadLetters");
+  }
+
+  /** Every refused input, page by page through GET /rejected?limit=&after=. */
+  List<JsonNode> rejected() {
+    return listed("/rejected", "rejected");
+  }
+
+  private List<JsonNode> listed(String route, String field) {
     List<JsonNode> all = new java.util.ArrayList<>();
     String after = null;
     do {
-      Answer page = get("/dead-letters?limit=" + HttpFront.MAX_PAGE + (after == null ? ""
+      Answer page = get(route + "?limit=" + HttpFront.MAX_PAGE + (after == null ? ""
           : "&after=" + java.net.URLEncoder.encode(after, StandardCharsets.UTF_8)));
       if (page.status() != 200) {
-        throw new AssertionError("GET /dead-letters: " + page.status() + " " + page.body());
+        throw new AssertionError("GET " + route + ": " + page.status() + " " + page.body());
       }
-      page.json().get("deadLetters").forEach(all::add);
+      page.json().get(field).forEach(all::add);
       after = page.json().get("next").isNull() ? null : page.json().get("next").asText();
     } while (after != null);
     return all;

@@ -16,7 +16,8 @@ import java.util.Map;
  *
  * <pre>IngestProbe [bodyFile|-] [repeat]</pre>
  * With "-" it sends one track event whose messageId is BENCH_MESSAGE_ID. BENCH_PRIME=handler runs the
- * handler's own SnapStart priming (beforeCheckpoint) after construction; BENCH_PRIME=sdk also sends one
+ * handler's own SnapStart priming (beforeCheckpoint, which calls GetQueueAttributes on the queue, then
+ * afterRestore) after construction; BENCH_PRIME=sdk also sends one
  * empty SendMessageBatch (refused by SQS, nothing enqueued) through a client built the same way, which
  * loads and links the SDK's request path. "PHASES initMs firstRequestMs" follows the first answer.
  */
@@ -32,7 +33,10 @@ public final class IngestProbe {
     IngestHandler handler = new IngestHandler();
     String prime = System.getenv().getOrDefault("BENCH_PRIME", "none");
     if (!"none".equals(prime)) {
+      // SnapStart's order: priming before the snapshot (now including a GetQueueAttributes call), then
+      // afterRestore; what follows is the first request a restored function answers.
       handler.beforeCheckpoint(null);
+      handler.afterRestore(null);
     }
     if ("sdk".equals(prime)) {
       try (var sqs = com.userpilotrelay.queue.SqsClients.aws()) {

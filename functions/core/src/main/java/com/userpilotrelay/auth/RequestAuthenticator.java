@@ -1,6 +1,7 @@
 package com.userpilotrelay.auth;
 
 import com.userpilotrelay.http.HttpText;
+import com.userpilotrelay.segment.SegmentBody;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -11,8 +12,8 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Checks the credentials a deployment configures: Segment's {@code X-Signature} (HMAC-SHA1 of the
- * signed bytes, lowercase hex) and/or a token in {@code Authorization} (Bearer, or Basic with the token
+ * Checks the credentials a deployment configures: Segment's {@code X-Signature} (HMAC-SHA1, lowercase
+ * hex, of an array body's first element or of the whole body) and/or a token in {@code Authorization} (Bearer, or Basic with the token
  * as password). Every configured credential must be present and valid. Comparisons are constant-time
  * and hide lengths (both sides are hashed first), and a failure never says which part was wrong.
  */
@@ -58,13 +59,13 @@ public final class RequestAuthenticator {
   /**
    * @param signatureHeader the {@code X-Signature} value, or null
    * @param authorizationHeader the {@code Authorization} value, or null
-   * @param signedBytes what the signature covers (see SegmentBody.signedBytesOf); null when unknown
+   * @param body the decoded request body (what Segment signed: after any Content-Encoding is undone)
    */
-  public boolean verify(String signatureHeader, String authorizationHeader, byte[] signedBytes) {
+  public boolean verify(String signatureHeader, String authorizationHeader, byte[] body) {
     boolean ok = true;
     // Both checks always run, so timing does not reveal which one failed.
     if (sharedSecret != null) {
-      ok &= signatureMatches(signatureHeader, signedBytes);
+      ok &= signatureMatches(signatureHeader, body);
     }
     if (tokenDigest != null) {
       ok &= tokenMatches(authorizationHeader);
@@ -72,12 +73,24 @@ public final class RequestAuthenticator {
     return ok && enabled();
   }
 
-  private boolean signatureMatches(String header, byte[] signedBytes) {
-    if (header == null || signedBytes == null || header.length() > MAX_HEADER_CHARS) {
+  /**
+   * Segment signs one of two spans, and a request does not say which: Webhooks (Actions) signs the first
+   * element of an array body as it stands (for a non-array body that is the whole body), classic Webhooks
+   * and the pending Actions change sign the whole body. Both HMACs are computed and both digests compared
+   * every time, without an early exit, so the work does not depend on which one (if any) matches.
+   */
+  private boolean signatureMatches(String header, byte[] body) {
+    if (header == null || body == null || header.length() > MAX_HEADER_CHARS) {
       return false;
     }
-    String expected = HexFormat.of().formatHex(hmacSha1(sharedSecret, signedBytes));
-    return comparison.same(sha256(expected), sha256(HttpText.stripOws(header)));
+    byte[] first = SegmentBody.signedBytesOf(body);
+    boolean firstFound = first != null;
+    byte[] presented = sha256(HttpText.stripOws(header));
+    byte[] expectedFirst = sha256(HexFormat.of().formatHex(hmacSha1(sharedSecret, firstFound ? first : body)));
+    byte[] expectedWhole = sha256(HexFormat.of().formatHex(hmacSha1(sharedSecret, body)));
+    boolean asFirst = comparison.same(expectedFirst, presented) & firstFound;
+    boolean asWhole = comparison.same(expectedWhole, presented);
+    return asFirst | asWhole;
   }
 
   private boolean tokenMatches(String header) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.userpilotrelay.auth.RequestAuthenticator;
+import com.userpilotrelay.http.ContentEncoding;
 import com.userpilotrelay.http.HttpText;
 import com.userpilotrelay.json.Json;
 import com.userpilotrelay.observe.Log;
@@ -100,17 +101,26 @@ public final class IngestService {
     if (!isJson(request.header("content-type"))) {
       return error(415, "content-type: must be application/json (charset utf-8 if given)");
     }
-    byte[] body = request.body();
-    if (body.length > SegmentLimits.MAX_REQUEST_BYTES) {
-      return error(413, "body: " + body.length + " bytes is over the " + SegmentLimits.MAX_REQUEST_BYTES
-          + "-byte request limit; send smaller batches");
+    byte[] received = request.body();
+    // The deployed path carries a compressed body base64-encoded, a plain one as a JSON string.
+    boolean compressed = request.header("content-encoding") != null
+        && !request.header("content-encoding").isBlank()
+        && !request.header("content-encoding").trim().equalsIgnoreCase("identity");
+    if (received.length > SegmentLimits.MAX_REQUEST_BYTES || !SegmentLimits.fitsInvocation(received, compressed)) {
+      return tooLarge(received, compressed);
+    }
+    byte[] body;
+    try {
+      body = ContentEncoding.decode(request.header("content-encoding"), received, SegmentLimits.MAX_REQUEST_BYTES);
+    } catch (ContentEncoding.Refused e) {
+      return error(e.status(), e.getMessage());
     }
     try {
       SegmentBody.requireUtf8(body);
     } catch (BodyException e) {
       return error(400, e.getMessage());
     }
-    if (!authenticated(request)) {
+    if (!authenticated(request, body)) {
       return error(401, "unauthorized: credentials are missing or wrong");
     }
     SegmentBody parsed;
@@ -122,12 +132,19 @@ public final class IngestService {
     return enqueue(parsed);
   }
 
-  private boolean authenticated(IngestRequest request) {
+  /** Over the ceiling: Segment does not retry a 413, so the answer says what to change there. */
+  private static IngestResponse tooLarge(byte[] body, boolean compressed) {
+    return error(413, "body: " + body.length + " bytes need " + SegmentLimits.invocationBytes(body, compressed)
+        + " bytes in the Lambda invocation that carries them, over its " + SegmentLimits.LAMBDA_INVOCATION_BYTES
+        + "-byte limit; " + SegmentLimits.BATCH_ADVICE);
+  }
+
+  /** Checked on the decoded bytes: Segment signs the JSON, not its compressed form. */
+  private boolean authenticated(IngestRequest request, byte[] body) {
     if (!authenticator.enabled()) {
       return true;
     }
-    byte[] signed = authenticator.requiresSignature() ? SegmentBody.signedBytesOf(request.body()) : null;
-    return authenticator.verify(request.header("x-signature"), request.header("authorization"), signed);
+    return authenticator.verify(request.header("x-signature"), request.header("authorization"), body);
   }
 
   private IngestResponse enqueue(SegmentBody parsed) {

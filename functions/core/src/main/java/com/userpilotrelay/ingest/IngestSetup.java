@@ -37,8 +37,22 @@ public final class IngestSetup {
       Log.warn("authentication is OFF (LOCAL_DEV_NO_AUTH=true): anyone who can reach this port can send events",
           Map.of());
     }
+    if (authenticator.requiresSignature() && token.filter(t -> !t.isEmpty()).isEmpty()) {
+      Log.warn(SIGNATURE_ONLY_WARNING, Map.of());
+    }
     return authenticator;
   }
+
+  /**
+   * Segment's Webhooks (Actions) signs only the first event of a batch, so with the signature alone
+   * anyone holding one captured signed event can put it first and append events of their own. Refusing
+   * such batches is no fix: a 401 is never retried, so Segment would drop real batches with it.
+   */
+  static final String SIGNATURE_ONLY_WARNING = "only a shared secret is configured: Segment's X-Signature covers"
+      + " just the first event of a batch, so the later events of a batch are not covered by the signature and"
+      + " anyone who captured one signed event can append events to it; also set an ingest token ("
+      + Setting.INGEST_TOKEN_ARN.name() + ", locally " + Setting.INGEST_TOKEN.name() + ") and send it from"
+      + " Segment as an Authorization header: the token covers the whole request";
 
   public static IngestService service(Env env, SecretSource secrets, SqsClient sqs) {
     return service(env, secrets, sqs, IngestStamp.marker());

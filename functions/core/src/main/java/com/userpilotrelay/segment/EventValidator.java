@@ -21,6 +21,7 @@ public final class EventValidator {
 
   private EventValidator() {}
 
+  /** @param rawBytes the event's size as it will be queued (SegmentBody.RawEvent#rawBytes) */
   public static List<String> validate(JsonNode event, int rawBytes) {
     List<String> errors = new ArrayList<>();
     if (!event.isObject()) {
@@ -29,7 +30,8 @@ public final class EventValidator {
     }
     if (rawBytes > SegmentLimits.MAX_EVENT_BYTES) {
       errors.add("event: " + rawBytes + " bytes is over the " + SegmentLimits.MAX_EVENT_BYTES
-          + "-byte limit for one event; trim its traits or properties");
+          + "-byte limit for one event (measured as queued: compact JSON, with a batch's shared context merged in);"
+          + " trim its traits, properties or context");
     }
     JsonNode type = event.get("type");
     String typeName = null;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import com.userpilotrelay.json.Json;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,14 +17,16 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The three body shapes Segment sends — one event, a JSON array of events, or the HTTP API's
- * {@code {"batch": [...]}} — read in one streaming pass that also records where each event stands in
- * the raw bytes (for the per-event size limit; the signed bytes are found by {@link #signedBytesOf}).
+ * {@code {"batch": [...]}} — read in one streaming pass; each event carries its size as it will be queued
+ * (for the per-event size limit; the signed bytes are found by {@link #signedBytesOf}).
  */
 public final class SegmentBody {
   /** The shape a body arrived in. */
@@ -33,8 +36,12 @@ public final class SegmentBody {
    * One event as it arrived.
    *
    * @param index position in the request, as the user sees it in errors
-   * @param node the event after batch context merging (not necessarily an object)
-   * @param rawBytes how many bytes it took in the body
+   * @param node the event after batch context merging (not necessarily an object); an event whose merged
+   *     form is over {@link SegmentLimits#MAX_EVENT_BYTES} is kept as it stood in the batch, so that its
+   *     quarantined copy does not carry a shared context that is the same for every event
+   * @param rawBytes its size as it will be queued: compact UTF-8 JSON, with the batch's shared context
+   *     and integrations merged in (the per-event limit is about what reaches the queue, not the
+   *     spacing of the body)
    */
   public record RawEvent(int index, JsonNode node, int rawBytes) {}
 
@@ -130,7 +137,7 @@ public final class SegmentBody {
   public static SegmentBody parse(byte[] body) throws BodyException {
     if (body.length > SegmentLimits.MAX_REQUEST_BYTES) {
       throw new BodyException("body: " + body.length + " bytes is over the " + SegmentLimits.MAX_REQUEST_BYTES
-          + "-byte request limit; send smaller batches", true);
+          + "-byte request limit; " + SegmentLimits.BATCH_ADVICE, true);
     }
     if (firstNonWhitespace(body) < 0) {
       throw new BodyException("body: empty; send one Segment event, an array of events, or {\"batch\": [...]}", false);
@@ -144,7 +151,7 @@ public final class SegmentBody {
       if (first == JsonToken.START_ARRAY) {
         result = readArray(parser);
       } else if (first == JsonToken.START_OBJECT) {
-        result = readObject(parser, body);
+        result = readObject(parser);
       } else {
         throw new BodyException("body: must be a JSON object or array, found " + describe(first), false);
       }
@@ -218,19 +225,23 @@ public final class SegmentBody {
       if (events.size() >= SegmentLimits.MAX_EVENTS_PER_REQUEST) {
         throw tooMany();
       }
-      int start = (int) parser.currentTokenLocation().getByteOffset();
       JsonNode node = parser.readValueAsTree();
-      int end = (int) parser.currentLocation().getByteOffset();
-      events.add(new RawEvent(events.size(), node, end - start));
+      events.add(new RawEvent(events.size(), node, queuedSize(node)));
     }
     return new SegmentBody(Shape.ARRAY, List.copyOf(events));
   }
 
-  private static SegmentBody readObject(JsonParser parser, byte[] body) throws IOException, BodyException {
+  private static SegmentBody readObject(JsonParser parser) throws IOException, BodyException {
     JsonNode root = parser.readValueAsTree();
     JsonNode batch = root.get("batch");
-    if (batch == null || !root.path("type").isMissingNode()) {
-      return new SegmentBody(Shape.SINGLE, List.of(new RawEvent(0, root, body.length)));
+    boolean typed = root.has("type");
+    if (batch != null && typed) {
+      // Read as one event, the batch would be dropped with a 200; read as a batch, the top-level event would.
+      throw new BodyException("body: has both \"batch\" and a top-level \"type\", so it is neither clearly one"
+          + " event nor clearly a batch; send one event, or {\"batch\": [...]} without a top-level type", false);
+    }
+    if (batch == null) {
+      return new SegmentBody(Shape.SINGLE, List.of(new RawEvent(0, root, queuedSize(root))));
     }
     if (!batch.isArray()) {
       throw new BodyException("batch: must be an array of events, found " + batch.getNodeType().name().toLowerCase(), false);
@@ -238,47 +249,97 @@ public final class SegmentBody {
     if (batch.size() > SegmentLimits.MAX_EVENTS_PER_REQUEST) {
       throw tooMany();
     }
-    JsonNode context = root.get("context");
-    JsonNode integrations = root.get("integrations");
+    SharedFields shared = new SharedFields(root.get("context"), root.get("integrations"));
     List<RawEvent> events = new ArrayList<>(batch.size());
     for (JsonNode event : batch) {
-      // The element's raw span is not kept by the tree; its compact form is the closest honest measure.
-      int size = Json.writeBytes(event).length;
-      events.add(new RawEvent(events.size(), merge(event, context, integrations), size));
+      events.add(shared.merged(events.size(), event));
     }
     return new SegmentBody(Shape.BATCH_OBJECT, List.copyOf(events));
   }
 
-  /** Top-level context and integrations apply to every event; the event's own keys win. */
-  private static JsonNode merge(JsonNode event, JsonNode context, JsonNode integrations) {
-    if (!(event instanceof ObjectNode object)) {
-      return event;
-    }
-    mergeInto(object, "context", context);
-    mergeInto(object, "integrations", integrations);
-    return object;
+  /** Compact UTF-8 JSON length: what the queue will hold for this event, give or take its messageId. */
+  private static int queuedSize(JsonNode node) {
+    return Json.writeBytes(node).length;
   }
 
-  private static void mergeInto(ObjectNode event, String field, JsonNode shared) {
-    if (shared == null || !shared.isObject()) {
-      return;
-    }
-    JsonNode own = event.get(field);
-    if (own == null || own.isNull()) {
-      event.set(field, shared.deepCopy());
-    } else if (own instanceof ObjectNode ownObject) {
-      for (Iterator<Map.Entry<String, JsonNode>> it = shared.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> entry = it.next();
-        if (!ownObject.has(entry.getKey())) {
-          ownObject.set(entry.getKey(), entry.getValue().deepCopy());
+  /**
+   * A batch object's top-level context and integrations, merged into each event (the event's own keys
+   * win). The merged event shares the shared subtrees rather than copying them (nothing downstream
+   * changes them), and its size is computed from sizes measured once per request: a 3 MB shared context
+   * on 4,000 events costs one serialization of the context, not 4,000 copies (12 GB).
+   */
+  private static final class SharedFields {
+    private final ObjectNode context;
+    private final ObjectNode integrations;
+    /** Serialized sizes of the shared nodes and their top-level entries, by identity. */
+    private final Map<JsonNode, Integer> sizes = new IdentityHashMap<>();
+    /** Nodes built here by merging, whose size is the sum of their parts. */
+    private final Set<JsonNode> built = Collections.newSetFromMap(new IdentityHashMap<>());
+
+    SharedFields(JsonNode context, JsonNode integrations) {
+      this.context = context instanceof ObjectNode o ? o : null;
+      this.integrations = integrations instanceof ObjectNode o ? o : null;
+      for (ObjectNode shared : new ObjectNode[] {this.context, this.integrations}) {
+        if (shared != null) {
+          sizes.put(shared, queuedSize(shared));
+          shared.properties().forEach(entry -> sizes.put(entry.getValue(), queuedSize(entry.getValue())));
         }
       }
+    }
+
+    RawEvent merged(int index, JsonNode event) {
+      if (!(event instanceof ObjectNode object) || (context == null && integrations == null)) {
+        return new RawEvent(index, event, queuedSize(event));
+      }
+      ObjectNode merged = Json.MAPPER.createObjectNode();
+      merged.setAll(object);
+      mergeInto(merged, "context", context);
+      mergeInto(merged, "integrations", integrations);
+      built.add(merged);
+      int size = sizeOf(merged);
+      return new RawEvent(index, size > SegmentLimits.MAX_EVENT_BYTES ? event : merged, size);
+    }
+
+    private void mergeInto(ObjectNode event, String field, ObjectNode shared) {
+      if (shared == null) {
+        return;
+      }
+      JsonNode own = event.get(field);
+      if (own == null || own.isNull()) {
+        event.set(field, shared);
+      } else if (own instanceof ObjectNode ownObject) {
+        ObjectNode combined = Json.MAPPER.createObjectNode();
+        combined.setAll(ownObject);
+        for (Map.Entry<String, JsonNode> entry : shared.properties()) {
+          if (!combined.has(entry.getKey())) {
+            combined.set(entry.getKey(), entry.getValue());
+          }
+        }
+        built.add(combined);
+        event.set(field, combined);
+      }
+    }
+
+    private int sizeOf(JsonNode node) {
+      Integer known = sizes.get(node);
+      if (known != null) {
+        return known;
+      }
+      if (!built.contains(node)) {
+        return queuedSize(node);
+      }
+      int size = 2 + Math.max(0, node.size() - 1);
+      for (Map.Entry<String, JsonNode> field : node.properties()) {
+        size += queuedSize(TextNode.valueOf(field.getKey())) + 1 + sizeOf(field.getValue());
+      }
+      return size;
     }
   }
 
   private static BodyException tooMany() {
     return new BodyException("body: more than " + SegmentLimits.MAX_EVENTS_PER_REQUEST
-        + " events in one request; split the batch", true);
+        + " events in one request (Segment's largest batch); lower Batch Size (batch_size) in the Segment"
+        + " Webhooks (Actions) mapping", true);
   }
 
   private static int firstNonWhitespace(byte[] body) {

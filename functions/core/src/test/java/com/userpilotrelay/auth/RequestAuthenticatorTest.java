@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.userpilotrelay.segment.SegmentBody;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Optional;
@@ -31,10 +30,10 @@ class RequestAuthenticatorTest {
   void singleBodySignatureCoversTheRawBytes() {
     byte[] body = bytes("{ \"type\": \"identify\", \"userId\": \"Zoë\" }\n");
     String signature = RequestAuthenticator.sign(SECRET, body);
-    assertTrue(signatureOnly.verify(signature, null, SegmentBody.signedBytesOf(body)));
+    assertTrue(signatureOnly.verify(signature, null, body));
     // A re-serialisation (whitespace dropped) is different bytes and must not verify.
     byte[] compact = bytes("{\"type\":\"identify\",\"userId\":\"Zoë\"}");
-    assertFalse(signatureOnly.verify(signature, null, SegmentBody.signedBytesOf(compact)));
+    assertFalse(signatureOnly.verify(signature, null, compact));
   }
 
   @Test
@@ -42,8 +41,24 @@ class RequestAuthenticatorTest {
     String first = "{\"type\":\"track\",\"userId\":\"✓\",\"event\":\"E\"}";
     byte[] body = bytes("[ " + first + ",\n {\"type\":\"track\",\"userId\":\"x\",\"event\":\"F\"}]");
     String signature = RequestAuthenticator.sign(SECRET, bytes(first));
-    assertTrue(signatureOnly.verify(signature, null, SegmentBody.signedBytesOf(body)));
-    assertFalse(signatureOnly.verify(RequestAuthenticator.sign(SECRET, body), null, SegmentBody.signedBytesOf(body)));
+    assertTrue(signatureOnly.verify(signature, null, body));
+  }
+
+  @Test
+  void anArrayMaySignTheFirstElementOrTheWholeBodyButNothingElse() {
+    String first = "{\"type\":\"track\",\"userId\":\"✓\",\"event\":\"E\"}";
+    String second = "{\"type\":\"track\",\"userId\":\"x\",\"event\":\"F\"}";
+    byte[] body = bytes("[" + first + "," + second + "]");
+    assertTrue(signatureOnly.verify(RequestAuthenticator.sign(SECRET, bytes(first)), null, body), "first element");
+    assertTrue(signatureOnly.verify(RequestAuthenticator.sign(SECRET, body), null, body), "whole body");
+    assertFalse(signatureOnly.verify(RequestAuthenticator.sign(SECRET, bytes(second)), null, body), "second element");
+    assertFalse(signatureOnly.verify(RequestAuthenticator.sign(SECRET, bytes("[" + first + "]")), null, body),
+        "a whole body the request was extended from");
+    assertFalse(signatureOnly.verify(RequestAuthenticator.sign("other", body), null, body), "another key");
+    // A truncated array has no first element; the whole-body form still counts, nothing else does.
+    byte[] cut = bytes("[" + first.substring(0, 10));
+    assertTrue(signatureOnly.verify(RequestAuthenticator.sign(SECRET, cut), null, cut));
+    assertFalse(signatureOnly.verify(RequestAuthenticator.sign(SECRET, bytes(first)), null, cut));
   }
 
   @Test

@@ -80,7 +80,7 @@ class SecretComparisonTest {
     byte[] body = bytes("{\"type\":\"identify\",\"userId\":\"u\"}");
     String good = RequestAuthenticator.sign(SECRET, body);
     List<String> right = work(Optional.of(SECRET), Optional.empty(), good, null, body, true);
-    assertEquals(List.of("32/32"), right);
+    assertEquals(List.of("32/32", "32/32"), right, "the first-element and the whole-body forms, both compared");
     assertEquals(right, work(Optional.of(SECRET), Optional.empty(), "0", null, body, false));
     assertEquals(right, work(Optional.of(SECRET), Optional.empty(), "f".repeat(4096), null, body, false));
     assertEquals(right, work(Optional.of(SECRET), Optional.empty(), good.substring(0, 39) + "0", null, body, false));
@@ -90,11 +90,27 @@ class SecretComparisonTest {
   void withBothConfiguredBothChecksRunWhicheverFails() {
     byte[] body = bytes("{}");
     String good = RequestAuthenticator.sign(SECRET, body);
-    List<String> both = List.of("32/32", "32/32");
+    List<String> both = List.of("32/32", "32/32", "32/32");
     assertEquals(both, work(Optional.of(SECRET), Optional.of(TOKEN), good, "Bearer " + TOKEN, body, true));
     assertEquals(both, work(Optional.of(SECRET), Optional.of(TOKEN), "bad", "Bearer " + TOKEN, body, false));
     assertEquals(both, work(Optional.of(SECRET), Optional.of(TOKEN), good, "Bearer bad", body, false));
     assertEquals(both, work(Optional.of(SECRET), Optional.of(TOKEN), "bad", "Bearer bad", body, false));
+  }
+
+  @Test
+  void anArrayBodyComparesBothSignedFormsWhicheverMatches() {
+    String first = "{\"type\":\"identify\",\"userId\":\"u\"}";
+    byte[] body = bytes("[" + first + ",{\"type\":\"identify\",\"userId\":\"v\"}]");
+    List<String> two = List.of("32/32", "32/32");
+    assertEquals(two, work(Optional.of(SECRET), Optional.empty(), RequestAuthenticator.sign(SECRET, bytes(first)),
+        null, body, true), "first element matches: the whole-body comparison still runs");
+    assertEquals(two, work(Optional.of(SECRET), Optional.empty(), RequestAuthenticator.sign(SECRET, body), null, body,
+        true), "whole body matches: the first-element comparison ran before it");
+    assertEquals(two, work(Optional.of(SECRET), Optional.empty(), "0".repeat(40), null, body, false));
+    // No first element (the array never ends): still two comparisons, the first one cannot count.
+    byte[] cut = bytes("[" + first.substring(0, 12));
+    assertEquals(two, work(Optional.of(SECRET), Optional.empty(), RequestAuthenticator.sign(SECRET, bytes(first)),
+        null, cut, false));
   }
 
   @Test

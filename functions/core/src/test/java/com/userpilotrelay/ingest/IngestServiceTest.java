@@ -11,6 +11,7 @@ import com.userpilotrelay.queue.QueueMessage;
 import com.userpilotrelay.segment.SegmentLimits;
 import com.userpilotrelay.testing.RecordingQueue;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -173,6 +174,141 @@ class IngestServiceTest {
     assertEquals(400, r.status());
     assertTrue(json(r).get("error").asText().startsWith("body: a NUL byte at byte 1;"), r.body());
     assertTrue(queue.enqueued.isEmpty() && queue.rejected.isEmpty());
+  }
+
+  private IngestResponse postRaw(byte[] body, Map<String, String> headers) {
+    Map<String, String> all = new java.util.HashMap<>(headers);
+    all.putIfAbsent("Content-Type", "application/json");
+    return service.handle(new IngestRequest(all, body));
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void anArraySignedOverTheWholeBodyIsAcceptedLikeOneSignedOverItsFirstElement() {
+    byte[] body = utf8("[{\"type\":\"identify\",\"userId\":\"u\",\"messageId\":\"w1\"},"
+        + "{\"type\":\"identify\",\"userId\":\"v\",\"messageId\":\"w2\"}]");
+    IngestResponse whole = postRaw(body, Map.of("X-Signature", RequestAuthenticator.sign(SECRET, body)));
+    assertEquals(200, whole.status(), whole.body());
+    assertEquals(2, json(whole).get("accepted").asInt());
+    IngestResponse second = postRaw(body, Map.of("X-Signature", RequestAuthenticator.sign(SECRET,
+        utf8("{\"type\":\"identify\",\"userId\":\"v\",\"messageId\":\"w2\"}"))));
+    assertEquals(401, second.status());
+    assertEquals(2, queue.enqueued.size());
+  }
+
+  @Test
+  void aGzipBodyIsDecodedAndItsSignatureCheckedOnTheDecodedJson() throws Exception {
+    byte[] json = utf8("[{\"type\":\"identify\",\"userId\":\"gz\",\"messageId\":\"g1\"}]");
+    byte[] gz = com.userpilotrelay.testing.Compress.gzip(json);
+    String overJson = RequestAuthenticator.sign(SECRET, com.userpilotrelay.segment.SegmentBody.signedBytesOf(json));
+    IngestResponse ok = postRaw(gz, Map.of("Content-Encoding", "gzip", "X-Signature", overJson));
+    assertEquals(200, ok.status(), ok.body());
+    assertEquals("g1", queue.enqueued.get(0).id());
+    IngestResponse overCompressed = postRaw(gz, Map.of("Content-Encoding", "gzip",
+        "X-Signature", RequestAuthenticator.sign(SECRET, gz)));
+    assertEquals(401, overCompressed.status(), "Segment signs the JSON, not its compressed form");
+    IngestResponse plainLabelledGzip = postRaw(json, Map.of("Content-Encoding", "gzip", "X-Signature", overJson));
+    assertEquals(400, plainLabelledGzip.status());
+    IngestResponse brotli = postRaw(gz, Map.of("Content-Encoding", "br", "X-Signature", overJson));
+    assertEquals(415, brotli.status());
+    assertTrue(json(brotli).get("error").asText().startsWith("content-encoding: \"br\" is not supported"));
+    assertEquals(1, queue.enqueued.size());
+  }
+
+  @Test
+  void aCompressedBodyOverTheLimitOnceDecodedIs413() {
+    byte[] spaces = new byte[SegmentLimits.MAX_REQUEST_BYTES + 1];
+    java.util.Arrays.fill(spaces, (byte) ' ');
+    spaces[0] = '[';
+    byte[] gz = com.userpilotrelay.testing.Compress.gzip(spaces);
+    assertTrue(gz.length < 100_000);
+    IngestResponse r = postRaw(gz, Map.of("Content-Encoding", "gzip"));
+    assertEquals(413, r.status());
+    assertTrue(json(r).get("error").asText().contains("once decompressed"), r.body());
+  }
+
+  @Test
+  void aBodyOverTheCeilingIs413NamingSegmentsBatchSizeAndTheSizeThatFits() {
+    IngestResponse r = postRaw(new byte[SegmentLimits.MAX_REQUEST_BYTES + 1], Map.of());
+    assertEquals(413, r.status());
+    String error = json(r).get("error").asText();
+    assertTrue(error.startsWith("body: " + (SegmentLimits.MAX_REQUEST_BYTES + 1) + " bytes need "), error);
+    assertTrue(error.contains("over its 6291456-byte limit"), error);
+    assertTrue(error.contains("Batch Size (batch_size)") && error.contains("within about 5 MB"), error);
+    // Content decides, not length alone: 3 MB of quotes cannot ride in a Lambda invocation, 3 MB of letters can.
+    byte[] quotes = ("[\"" + "\\\"".repeat(1_600_000) + "\"]").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(413, postRaw(quotes, Map.of()).status());
+    assertTrue(SegmentLimits.fitsInvocation("a".repeat(3_200_000).getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        false));
+  }
+
+  @Test
+  void aBatchWithBothBatchAndTypeIs400AndStoresNothing() {
+    IngestResponse r = post("{\"batch\":[{\"type\":\"identify\",\"userId\":\"b\"}],\"type\":\"identify\",\"userId\":\"u\"}");
+    assertEquals(400, r.status());
+    assertTrue(json(r).get("error").asText().contains("both \"batch\" and a top-level \"type\""), r.body());
+    assertTrue(queue.enqueued.isEmpty() && queue.rejected.isEmpty());
+  }
+
+  @Test
+  void a300KbSharedContextRejectsEachMergedEventAloneAndQuarantinesIt() {
+    StringBuilder body = new StringBuilder("{\"batch\":[");
+    for (int i = 0; i < 3; i++) {
+      body.append(i == 0 ? "" : ",").append("{\"type\":\"identify\",\"userId\":\"u").append(i)
+          .append("\",\"messageId\":\"c").append(i).append("\"}");
+    }
+    body.append("],\"context\":{\"blob\":\"").append("c".repeat(300_000)).append("\"}}");
+    IngestResponse r = post(body.toString());
+    assertEquals(413, r.status(), "every event over the limit, none stored as valid");
+    JsonNode rejected = json(r).get("rejected");
+    assertEquals(3, rejected.size());
+    for (int i = 0; i < 3; i++) {
+      assertEquals(i, rejected.get(i).get("index").asInt());
+      assertTrue(rejected.get(i).get("errors").get(0).asText().contains("over the 32768-byte limit for one event"));
+    }
+    assertTrue(queue.enqueued.isEmpty());
+    assertEquals(3, queue.rejected.size());
+    for (QueueMessage kept : queue.rejected) {
+      assertTrue(kept.body().length() < 1000, "the quarantined copy is the event as sent, without the shared context");
+      assertTrue(kept.attributes().get("reason").contains("with a batch's shared context merged in"));
+    }
+  }
+
+  @Test
+  void anOversizedEventInABatchObjectIsRejectedAloneAndItsNeighboursAccepted() {
+    String big = "x".repeat(SegmentLimits.MAX_EVENT_BYTES);
+    IngestResponse r = post("{\"batch\":[{\"type\":\"identify\",\"userId\":\"a\",\"messageId\":\"n1\"},"
+        + "{\"type\":\"identify\",\"userId\":\"b\",\"messageId\":\"n2\",\"traits\":{\"blob\":\"" + big + "\"}},"
+        + "{\"type\":\"identify\",\"userId\":\"c\",\"messageId\":\"n3\"}],\"context\":{\"library\":{\"name\":\"t\"}}}");
+    assertEquals(200, r.status(), r.body());
+    assertEquals(2, json(r).get("accepted").asInt());
+    assertEquals(1, json(r).at("/rejected/0/index").asInt());
+    assertEquals(List.of("n1", "n3"), queue.enqueued.stream().map(QueueMessage::id).toList());
+    assertEquals("t", Json.parse(queue.enqueued.get(1).body()).at("/context/library/name").asText());
+    assertEquals(1, queue.rejected.size());
+  }
+
+  @Test
+  void withOnlyASharedSecretStartUpWarnsThatLaterBatchEventsAreNotSigned() {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    com.userpilotrelay.observe.Log.redirect(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
+    try {
+      IngestSetup.authenticator(com.userpilotrelay.config.Env.of(Map.of("SEGMENT_SHARED_SECRET", SECRET)),
+          com.userpilotrelay.config.SecretSource.none());
+      String warned = out.toString(StandardCharsets.UTF_8);
+      assertTrue(warned.contains("\"level\":\"WARN\"") && warned.contains("not covered by the signature")
+          && warned.contains("INGEST_TOKEN"), warned);
+      assertFalse(warned.contains(SECRET));
+      out.reset();
+      IngestSetup.authenticator(com.userpilotrelay.config.Env.of(Map.of("SEGMENT_SHARED_SECRET", SECRET,
+          "INGEST_TOKEN", "tok")), com.userpilotrelay.config.SecretSource.none());
+      assertFalse(out.toString(StandardCharsets.UTF_8).contains("not covered"), "the token closes the hole");
+    } finally {
+      com.userpilotrelay.observe.Log.redirect(null);
+    }
   }
 
   @Test

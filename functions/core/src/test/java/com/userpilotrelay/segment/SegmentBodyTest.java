@@ -31,7 +31,9 @@ class SegmentBodyTest {
     assertEquals(SegmentBody.Shape.ARRAY, parsed.shape());
     assertEquals(2, parsed.events().size());
     assertArrayEquals(bytes(first), SegmentBody.signedBytesOf(body));
-    assertEquals(bytes(first).length, parsed.events().get(0).rawBytes());
+    assertEquals(com.userpilotrelay.json.Json.writeBytes(parsed.events().get(0).node()).length,
+        parsed.events().get(0).rawBytes(), "measured as queued: compact, not the spacing sent");
+    assertTrue(parsed.events().get(0).rawBytes() < bytes(first).length);
     assertEquals(1, parsed.events().get(1).index());
   }
 
@@ -51,9 +53,69 @@ class SegmentBodyTest {
   }
 
   @Test
-  void anEventWithATypeIsSingleEvenIfItHasABatchField() throws Exception {
-    SegmentBody parsed = SegmentBody.parse(bytes("{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\",\"batch\":[]}"));
-    assertEquals(SegmentBody.Shape.SINGLE, parsed.shape());
+  void aBodyWithBothBatchAndATopLevelTypeIsAmbiguousAndRefused() {
+    for (String body : new String[] {
+        "{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\",\"batch\":[]}",
+        "{\"batch\":[{\"type\":\"identify\",\"userId\":\"v\"}],\"type\":\"identify\",\"userId\":\"u\"}"}) {
+      BodyException e = assertThrows(BodyException.class, () -> SegmentBody.parse(bytes(body)));
+      assertTrue(e.getMessage().contains("both \"batch\" and a top-level \"type\""), e.getMessage());
+      assertFalse(e.tooLarge());
+    }
+  }
+
+  @Test
+  void aLargeSharedContextMakesEveryMergedEventOversizedAndKeepsItUnmerged() throws Exception {
+    String context = "{\"blob\":\"" + "c".repeat(300_000) + "\"}";
+    StringBuilder body = new StringBuilder("{\"batch\":[");
+    for (int i = 0; i < 3; i++) {
+      body.append(i == 0 ? "" : ",").append("{\"type\":\"identify\",\"userId\":\"u").append(i).append("\"}");
+    }
+    body.append("],\"context\":").append(context).append("}");
+    SegmentBody parsed = SegmentBody.parse(bytes(body.toString()));
+    for (SegmentBody.RawEvent event : parsed.events()) {
+      assertTrue(event.rawBytes() > 300_000, "the merged size counts: " + event.rawBytes());
+      assertTrue(event.node().path("context").isMissingNode(), "kept as sent: the quarantine copy is the event");
+      assertFalse(EventValidator.validate(event.node(), event.rawBytes()).isEmpty());
+    }
+  }
+
+  @Test
+  void theMergedSizeIsExactlyTheQueuedSizeSoTheLimitHoldsToTheByte() throws Exception {
+    String event = "{\"type\":\"identify\",\"userId\":\"u\",\"context\":{\"ip\":\"1\"}}";
+    String shell = "{\"batch\":[" + event + "],\"context\":{\"ip\":\"2\",\"pad\":\"\"},\"integrations\":{\"All\":true}}";
+    // The merged event with an empty pad, compact: its size plus the pad length is the queued size.
+    SegmentBody empty = SegmentBody.parse(bytes(shell));
+    int base = empty.events().get(0).rawBytes();
+    assertEquals(com.userpilotrelay.json.Json.writeBytes(empty.events().get(0).node()).length, base);
+    int padToLimit = SegmentLimits.MAX_EVENT_BYTES - base;
+    SegmentBody.RawEvent at = SegmentBody.parse(bytes(shell.replace("\"pad\":\"\"",
+        "\"pad\":\"" + "p".repeat(padToLimit) + "\""))).events().get(0);
+    assertEquals(SegmentLimits.MAX_EVENT_BYTES, at.rawBytes());
+    assertEquals(SegmentLimits.MAX_EVENT_BYTES, com.userpilotrelay.json.Json.writeBytes(at.node()).length);
+    assertEquals("1", at.node().at("/context/ip").asText(), "merged: the event's own key wins");
+    assertTrue(EventValidator.validate(at.node(), at.rawBytes()).isEmpty());
+    SegmentBody.RawEvent over = SegmentBody.parse(bytes(shell.replace("\"pad\":\"\"",
+        "\"pad\":\"" + "p".repeat(padToLimit + 1) + "\""))).events().get(0);
+    assertEquals(SegmentLimits.MAX_EVENT_BYTES + 1, over.rawBytes());
+    assertTrue(EventValidator.validate(over.node(), over.rawBytes()).get(0)
+        .startsWith("event: 32769 bytes is over the 32768-byte limit for one event"));
+  }
+
+  @Test
+  void mergedSizesMatchTheSerializedFormForEveryKindOfMerge() throws Exception {
+    String body = "{\"batch\":[{\"type\":\"identify\",\"userId\":\"ü\"},"
+        + "{\"type\":\"identify\",\"userId\":\"v\",\"context\":null,\"integrations\":{}},"
+        + "{\"type\":\"identify\",\"userId\":\"w\",\"context\":{\"locale\":\"Zoë ✓\"}},"
+        + "{\"type\":\"identify\",\"userId\":\"x\",\"context\":\"text\"},{}, 7],"
+        + "\"context\":{\"library\":{\"name\":\"a\\\"b\"},\"n\":1.5e3,\"k\\u00e9\":[1,{}]},\"integrations\":{\"All\":false}}";
+    SegmentBody parsed = SegmentBody.parse(bytes(body));
+    assertEquals(6, parsed.events().size());
+    for (SegmentBody.RawEvent event : parsed.events()) {
+      assertEquals(com.userpilotrelay.json.Json.writeBytes(event.node()).length, event.rawBytes(),
+          "event " + event.index() + ": " + event.node());
+    }
+    assertEquals("a\"b", parsed.events().get(2).node().at("/context/library/name").asText());
+    assertEquals("text", parsed.events().get(3).node().get("context").asText(), "a non-object own context wins");
   }
 
   @Test
@@ -90,13 +152,24 @@ class SegmentBodyTest {
   }
 
   @Test
-  void moreThan2500EventsIsTooLarge() {
+  void moreThan4000EventsIsTooLargeAnd4000IsNot() throws Exception {
+    StringBuilder at = new StringBuilder("[");
+    for (int i = 0; i < 4000; i++) {
+      at.append(i == 0 ? "" : ",").append("{}");
+    }
+    assertEquals(4000, SegmentBody.parse(bytes(at.append("]").toString())).events().size(), "Segment's largest batch");
+    moreThanTheLimitIsTooLarge();
+  }
+
+  private void moreThanTheLimitIsTooLarge() {
     StringBuilder sb = new StringBuilder("[");
     for (int i = 0; i <= SegmentLimits.MAX_EVENTS_PER_REQUEST; i++) {
       sb.append(i == 0 ? "" : ",").append("{}");
     }
     BodyException e = assertThrows(BodyException.class, () -> SegmentBody.parse(bytes(sb.append("]").toString())));
     assertTrue(e.tooLarge());
+    assertTrue(e.getMessage().contains("more than 4000 events") && e.getMessage().contains("Batch Size (batch_size)"),
+        e.getMessage());
   }
 
   @Test

@@ -151,4 +151,34 @@ class HttpUserpilotClientTest {
       assertTrue(e.getMessage().startsWith("USERPILOT_ENDPOINT:"), e.getMessage());
     }
   }
+
+  /** Headers at once, then a body that trickles: the call still ends at its timeout, not when the body does. */
+  @Test
+  void readingTheAnswersBodyIsInsideTheCallTimeout() throws Exception {
+    try (java.net.ServerSocket server = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      Thread slow = new Thread(() -> {
+        try (java.net.Socket socket = server.accept()) {
+          socket.getInputStream().read(new byte[8192]);
+          var out = socket.getOutputStream();
+          out.write("HTTP/1.1 202 Accepted\r\nContent-Length: 100000\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          for (int i = 0; i < 100; i++) {
+            out.write('x');
+            out.flush();
+            Thread.sleep(100);
+          }
+        } catch (Exception e) {
+          // the client gave up and closed: expected
+        }
+      });
+      slow.setDaemon(true);
+      slow.start();
+      long started = System.nanoTime();
+      UserpilotResponse r = client("http://127.0.0.1:" + server.getLocalPort() + "/", Duration.ofMillis(800))
+          .send(new UserpilotRequest("identifyUser", "POST", "v1/identify", Json.object().put("user_id", "u")));
+      long millis = (System.nanoTime() - started) / 1_000_000;
+      assertEquals(0, r.status(), "no complete answer: " + r);
+      assertTrue(r.detail().startsWith("timed out after 800 ms"), r.detail());
+      assertTrue(millis < 5_000, "ended at the timeout, not after the 10 s body: " + millis + " ms");
+    }
+  }
 }

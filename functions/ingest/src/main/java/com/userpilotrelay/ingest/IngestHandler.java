@@ -5,15 +5,21 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.userpilotrelay.config.AwsSecretSource;
+import com.userpilotrelay.auth.RequestAuthenticator;
 import com.userpilotrelay.config.Env;
+import com.userpilotrelay.config.Setting;
+import com.userpilotrelay.http.ContentEncoding;
+import com.userpilotrelay.prime.QueuePriming;
 import com.userpilotrelay.queue.SqsClients;
 import com.userpilotrelay.segment.EventValidator;
 import com.userpilotrelay.segment.SegmentBody;
+import com.userpilotrelay.segment.SegmentLimits;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
 import org.crac.Core;
 import org.crac.Resource;
+import software.amazon.awssdk.services.sqs.SqsClient;
 
 /** API Gateway HTTP API (payload 2.0) in, Segment's answer out. Everything else is IngestService. */
 public final class IngestHandler
@@ -23,20 +29,32 @@ public final class IngestHandler
 
   /** Built on first use, once per container; a bad setting fails the function's start (fail closed). */
   private static final class Deployed {
-    static final IngestService SERVICE =
-        IngestSetup.service(Env.system(), new AwsSecretSource(), SqsClients.aws());
+    static final Env ENV = Env.system();
+    static final SqsClient SQS = SqsClients.aws();
+    static final IngestService SERVICE = IngestSetup.service(ENV, new AwsSecretSource(), SQS);
+    static final String QUEUE_URL = ENV.required(Setting.EVENTS_QUEUE_URL);
   }
 
   private final IngestService service;
+  /** The client and queue the SnapStart priming calls; null for handlers built without them (tests). */
+  private final SqsClient sqs;
+  private final String queueUrl;
 
   /** The Lambda runtime's constructor: settings from the environment, primed before a SnapStart snapshot. */
   public IngestHandler() {
-    this(Deployed.SERVICE);
+    this(Deployed.SERVICE, Deployed.SQS, Deployed.QUEUE_URL);
     Core.getGlobalContext().register(this);
   }
 
   public IngestHandler(IngestService service) {
+    this(service, null, null);
+  }
+
+  /** A handler whose {@link #beforeCheckpoint} also primes the SQS client with a call to {@code queueUrl}. */
+  public IngestHandler(IngestService service, SqsClient sqs, String queueUrl) {
     this.service = service;
+    this.sqs = sqs;
+    this.queueUrl = queueUrl;
   }
 
   @Override
@@ -58,7 +76,7 @@ public final class IngestHandler
     if (event.getIsBase64Encoded()) {
       if (raw.length() > IngestService.MAX_ENCODED_BYTES) {
         // Too long to decode to an acceptable body: hand over a body that is merely over the limit.
-        return new byte[com.userpilotrelay.segment.SegmentLimits.MAX_REQUEST_BYTES + 1];
+        return new byte[SegmentLimits.MAX_REQUEST_BYTES + 1];
       }
       return Base64.getDecoder().decode(raw);
     }
@@ -75,17 +93,28 @@ public final class IngestHandler
 
   @Override
   public void beforeCheckpoint(org.crac.Context<? extends Resource> context) throws Exception {
-    // Warm the parse and validation paths into the snapshot; no network, no side effects.
+    // Warm the parse, validation, signature and decompression paths into the snapshot: no side effects.
     byte[] sample = "[{\"type\":\"identify\",\"userId\":\"prime\",\"traits\":{\"a\":1}}]".getBytes(StandardCharsets.UTF_8);
+    byte[] gzipped = gzip(sample);
     for (int i = 0; i < 200; i++) {
-      SegmentBody body = SegmentBody.parse(sample);
+      SegmentBody body = SegmentBody.parse(ContentEncoding.decode("gzip", gzipped, SegmentLimits.MAX_REQUEST_BYTES));
       EventValidator.validate(body.events().get(0).node(), body.events().get(0).rawBytes());
-      SegmentBody.signedBytesOf(sample);
+      RequestAuthenticator.sign("prime", SegmentBody.signedBytesOf(sample));
     }
+    QueuePriming.prime(sqs, queueUrl);
   }
 
+  private static byte[] gzip(byte[] data) throws java.io.IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(out)) {
+      gz.write(data);
+    }
+    return out.toByteArray();
+  }
+
+  /** Connections, credentials and randomness need nothing here: QueuePriming's class comment says why. */
   @Override
   public void afterRestore(org.crac.Context<? extends Resource> context) {
-    // Nothing to refresh: clients resolve credentials per request.
+    // Deliberately nothing (see QueuePriming).
   }
 }

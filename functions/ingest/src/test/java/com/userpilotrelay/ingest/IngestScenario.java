@@ -76,7 +76,7 @@ abstract class IngestScenario {
   }
 
   @Test
-  void mixedBatchLandsGoodEventsInTheQueueAndBadOnesInTheDeadLetterQueue() {
+  void mixedBatchLandsGoodEventsInTheQueueAndBadOnesInTheRejectedQueue() {
     String body = "[{\"type\":\"identify\",\"userId\":\"u1\",\"messageId\":\"a\",\"traits\":{\"plan\":\"pro\"}},"
         + "{\"type\":\"track\",\"userId\":\"u1\",\"messageId\":\"b\"},"
         + "{\"type\":\"track\",\"userId\":\"u2\",\"event\":\"Zoë ✓\",\"messageId\":\"c\"}]";
