@@ -176,7 +176,9 @@ class SegmentWebhooksClientTest {
     assertEquals(0, result.exit, result.tail());
     Map<String, JsonNode> lines = new LinkedHashMap<>();
     result.output.lines().filter(l -> l.startsWith("{")).map(Json::parse).forEach(l -> lines.put(l.get("label").asText(), l));
-    assertEquals(plans.length, lines.size(), result.tail());
+    assertEquals(plans.length, lines.size(), "answers for " + lines.keySet() + "; output lines not JSON: "
+        + result.output.lines().filter(l -> !l.startsWith("{")).map(l -> l.length() > 300 ? l.substring(0, 300) : l)
+        .toList());
     return lines;
   }
 
