@@ -69,6 +69,11 @@ final class HttpFront {
     ObjectNode rejected(int limit, String after);
 
     int redrive();
+
+    /** More routes: the page and GET /events (EventPage). */
+    default List<Route> more() {
+      return List.of();
+    }
   }
 
   /**
@@ -119,14 +124,14 @@ final class HttpFront {
     this.ingest = ingest;
     this.stats = stats;
     this.routes = routes;
-    this.table = List.of(
+    this.table = java.util.stream.Stream.concat(java.util.stream.Stream.of(
         Route.exact("POST", "/segment", Access.SEGMENT, this::segment),
         Route.exact("GET", "/health", Access.OPEN, r -> health()),
         Route.exact("GET", "/stats", Access.READ, r -> json(200, routes.stats())),
         Route.exact("GET", "/dead-letters", Access.READ, r -> page(r, routes::deadLetters)),
         Route.exact("GET", "/rejected", Access.READ, r -> page(r, routes::rejected)),
         Route.exact("POST", "/dead-letters/redrive", Access.CHANGE,
-            r -> json(200, Json.object().put("redriven", routes.redrive()))));
+            r -> json(200, Json.object().put("redriven", routes.redrive())))), routes.more().stream()).toList();
   }
 
   static HttpFront start(int port, IngestHandler ingest, RelayStats stats, Routes routes) {

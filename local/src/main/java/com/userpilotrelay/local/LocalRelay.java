@@ -23,7 +23,11 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import com.userpilotrelay.delivery.DeliveryObserver;
+import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -158,6 +162,19 @@ public final class LocalRelay {
   static Running start(Env env, FrontServer.Limits limits) {
     long started = System.nanoTime();
     LocalSettings settings = LocalSettings.read(env);
+    // Readable from the first line on (LOG_FORMAT): the settings below may already warn.
+    ReadableConsole console = settings.logJson() ? null : new ReadableConsole(System.out, ZoneId.systemDefault());
+    Log.format(console);
+    try {
+      return start(env, settings, console, started, limits);
+    } catch (RuntimeException e) {
+      Log.format(null);
+      throw e;
+    }
+  }
+
+  private static Running start(Env env, LocalSettings settings, ReadableConsole console, long started,
+      FrontServer.Limits limits) {
     SecretSource secrets = SecretSource.none();
     Env base = LocalSettings.derive(env, Map.of());
     // Everything that only reads settings fails here, before a port or file is touched.
@@ -178,6 +195,7 @@ public final class LocalRelay {
     }
     LocalSqs sqs = LocalSqs.start(settings.sqsPort(), settings.dataDir(), settings.maxReceiveCount());
     Running running = null;
+    EventHistory history = null;
     try {
       Map<Setting, String> queues = new HashMap<>();
       queues.put(Setting.EVENTS_QUEUE_URL, sqs.queueUrl());
@@ -189,10 +207,17 @@ public final class LocalRelay {
       // carry ingest's keyed stamp are delivered (RELIABILITY.md, "Local runner").
       IngestStamp stamp = IngestStamp.keyed(StampKey.load(settings.dataDir()));
       IngestService ingestService = IngestSetup.service(full, secrets, sqs.client(), stamp);
-      RelayStats stats = new RelayStats();
+      history = EventHistory.open(settings.dataDir(), settings.historyLimit(), settings.historyAge(),
+          java.time.Clock.systemUTC(), path -> LocalSettings.printable(endpoint.resolve(path)).toString());
+      RelayStats stats = new RelayStats(history::ingested);
       SqsEventQueue dispatchQueue = new SqsEventQueue(sqs.client(), sqs.queueUrl(), sqs.deadLetterUrl(),
           sqs.rejectedUrl(), DISPATCH_SEND_CONCURRENCY, DISPATCH_SEND_BUDGET);
-      Dispatcher dispatcher = DispatchSetup.dispatcher(full, mappings, transport, dispatchQueue, stamp, stats);
+      List<DeliveryObserver> observers = new ArrayList<>(List.of(stats, history));
+      if (console != null) {
+        observers.add(console);
+      }
+      Dispatcher dispatcher = DispatchSetup.dispatcher(full, mappings, transport, dispatchQueue, stamp,
+          new DeliveryReports(observers));
       String queueArn = sqs.client().getQueueAttributes(b -> b.queueUrl(sqs.queueUrl())
           .attributeNames(QueueAttributeName.QUEUE_ARN)).attributes().get(QueueAttributeName.QUEUE_ARN);
       QueuePoller poller = new QueuePoller(sqs.client(), sqs.queueUrl(), queueArn, new DispatchHandler(dispatcher),
@@ -202,6 +227,8 @@ public final class LocalRelay {
 
       running = new Running(settings, sqs, poller, stats, deadLetters, rejected, client.isEmpty(), endpoint,
           env.optional(Setting.MAPPINGS_FILE).orElse(null));
+      running.history = history;
+      running.page = new EventPage(history);
       running.front = HttpFront.start(settings.port(), new IngestHandler(ingestService), stats, running, limits);
       poller.start(settings.dispatchConcurrency());
       running.startup = Duration.ofNanos(System.nanoTime() - started);
@@ -211,6 +238,9 @@ public final class LocalRelay {
       if (running != null) {
         running.stop();
       } else {
+        if (history != null) {
+          history.close();
+        }
         sqs.close();
       }
       throw e;
@@ -256,6 +286,8 @@ public final class LocalRelay {
     private volatile boolean ready;
     private volatile boolean stopping;
     private volatile Duration startup = Duration.ZERO;
+    private EventHistory history;
+    private EventPage page;
 
     private Running(LocalSettings settings, LocalSqs sqs, QueuePoller poller, RelayStats stats, DeadLetters deadLetters,
         DeadLetters rejected,
@@ -317,6 +349,11 @@ public final class LocalRelay {
       return deadLetters.redrive();
     }
 
+    @Override
+    public List<HttpFront.Route> more() {
+      return page == null ? List.of() : page.routes();
+    }
+
     /** Stops taking requests, lets the pollers finish their batches, then closes the queues' file. */
     public void stop() {
       synchronized (this) {
@@ -334,8 +371,12 @@ public final class LocalRelay {
         }
         poller.stop(POLLER_GRACE);
         sqs.close();
+        if (history != null) {
+          history.close();
+        }
       } finally {
         Log.info("stopped", Map.of("ms", (System.nanoTime() - began) / 1_000_000));
+        Log.format(null);
         stopped.countDown();
       }
     }
@@ -360,6 +401,8 @@ public final class LocalRelay {
       b.append("Userpilot Relay (local) ").append(HttpUserpilotClient.USER_AGENT.substring("userpilot-relay/".length()))
           .append(" ready in ").append(startup.toMillis()).append(" ms\n");
       b.append("  events:   POST ").append(base).append("/segment\n");
+      b.append("  page:     ").append(base).append("/  (counts, latest events, dead letters; this machine only)\n");
+      b.append("  events:   GET ").append(base).append("/events/{messageId}  (where is my event?)\n");
       b.append("  local:    GET ").append(base).append("/health  GET /stats  GET /dead-letters  GET /rejected  POST /dead-letters/redrive")
           .append(" (this machine only)\n");
       b.append("  queues:   ElasticMQ on ").append(sqs.endpoint()).append(", kept in ").append(dataDir()).append('\n');

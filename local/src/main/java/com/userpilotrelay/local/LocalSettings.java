@@ -17,7 +17,8 @@ import java.util.Map;
  * no credential is configured (the local runner, unlike the Lambda, may run open — loudly).
  */
 record LocalSettings(int port, int sqsPort, Path dataDir, int maxReceiveCount, int dispatchConcurrency,
-    Duration invocationBudget, boolean signature, boolean token) {
+    Duration invocationBudget, boolean signature, boolean token, int historyLimit, Duration historyAge,
+    boolean logJson) {
 
   static final String NO_AUTH_WARNING = """
 
@@ -35,7 +36,7 @@ record LocalSettings(int port, int sqsPort, Path dataDir, int maxReceiveCount, i
   static final List<Setting> DOCUMENTED = List.of(Setting.USERPILOT_API_KEY, Setting.USERPILOT_ENDPOINT,
       Setting.SEGMENT_SHARED_SECRET, Setting.INGEST_TOKEN, Setting.MAPPINGS_FILE, Setting.PORT, Setting.SQS_PORT,
       Setting.DATA_DIR, Setting.RETRY_BASE_SECONDS, Setting.RETRY_HORIZON_HOURS, Setting.POISON_ATTEMPTS,
-      Setting.DISPATCH_CONCURRENCY);
+      Setting.DISPATCH_CONCURRENCY, Setting.EVENT_HISTORY_LIMIT, Setting.EVENT_HISTORY_DAYS, Setting.LOG_FORMAT);
 
   static LocalSettings read(Env env) {
     int port = env.integer(Setting.PORT, LocalRelay.DEFAULT_PORT, 0, 65_535);
@@ -67,7 +68,15 @@ record LocalSettings(int port, int sqsPort, Path dataDir, int maxReceiveCount, i
     boolean signature = env.optional(Setting.SEGMENT_SHARED_SECRET).isPresent()
         || env.optional(Setting.SEGMENT_SHARED_SECRET_ARN).isPresent();
     boolean token = env.optional(Setting.INGEST_TOKEN).isPresent() || env.optional(Setting.INGEST_TOKEN_ARN).isPresent();
-    return new LocalSettings(port, sqsPort, dataDir, maxReceiveCount, concurrency, budget, signature, token);
+    int historyLimit = env.integer(Setting.EVENT_HISTORY_LIMIT, EventHistory.DEFAULT_LIMIT, 1, 1_000_000);
+    int historyDays = env.integer(Setting.EVENT_HISTORY_DAYS, EventHistory.DEFAULT_DAYS, 1, 365);
+    String format = env.optional(Setting.LOG_FORMAT).orElse("text").trim().toLowerCase(java.util.Locale.ROOT);
+    if (!format.equals("text") && !format.equals("json")) {
+      throw new com.userpilotrelay.config.ConfigException(Setting.LOG_FORMAT.name()
+          + ": must be text (readable lines, the default) or json (one JSON object per line, as in Lambda)");
+    }
+    return new LocalSettings(port, sqsPort, dataDir, maxReceiveCount, concurrency, budget, signature, token,
+        historyLimit, Duration.ofDays(historyDays), format.equals("json"));
   }
 
   boolean authConfigured() {

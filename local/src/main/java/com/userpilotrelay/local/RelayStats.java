@@ -29,19 +29,32 @@ final class RelayStats implements DeliveryObserver {
   final AtomicLong waiting = new AtomicLong();
   final AtomicLong deadLettered = new AtomicLong();
 
+  /** Hears each ingest answer that is JSON (the event history notes what was accepted). */
+  private final java.util.function.Consumer<JsonNode> answers;
+
+  RelayStats() {
+    this(answer -> { });
+  }
+
+  RelayStats(java.util.function.Consumer<JsonNode> answers) {
+    this.answers = answers;
+  }
+
   /** Counts one ingest answer (the JSON body the ingest handler returned). */
   void ingested(String answerBody) {
     received.incrementAndGet();
     if (answerBody == null) {
       return;
     }
+    JsonNode answer;
     try {
-      JsonNode answer = Json.parse(answerBody);
-      accepted.addAndGet(answer.path("accepted").asLong(0));
-      rejected.addAndGet(answer.path("rejected").size());
+      answer = Json.parse(answerBody);
     } catch (RuntimeException notJson) {
-      // an answer without counts
+      return;
     }
+    accepted.addAndGet(answer.path("accepted").asLong(0));
+    rejected.addAndGet(answer.path("rejected").size());
+    answers.accept(answer);
   }
 
   @Override

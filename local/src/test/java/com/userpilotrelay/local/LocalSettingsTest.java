@@ -48,6 +48,11 @@ class LocalSettingsTest {
       "USERPILOT_ENDPOINT, analytex.userpilot.io",
       "USERPILOT_TIMEOUT_MS, 10",
       "USERPILOT_TIMEOUT_MS, 25000",
+      "EVENT_HISTORY_LIMIT, 0",
+      "EVENT_HISTORY_LIMIT, many",
+      "EVENT_HISTORY_DAYS, 0",
+      "EVENT_HISTORY_DAYS, 366",
+      "LOG_FORMAT, pretty",
   })
   void anInvalidSettingStopsStartUpNamingIt(String name, String value) {
     Map<String, String> env = valid();

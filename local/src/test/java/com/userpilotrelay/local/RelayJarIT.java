@@ -102,6 +102,16 @@ class RelayJarIT {
         assertTrue(standIn.violations().isEmpty(), "header problems: " + standIn.violations());
         String stats = new RelayHttp(second.url).get("/stats").body();
         System.out.println("after restart: " + stats);
+        // The event history came through the kill too (a torn last line is skipped): each event's path ends delivered.
+        RelayHttp.await("every delivery in the event history", Duration.ofSeconds(10), () -> {
+          Set<String> deliveredUsers = new java.util.HashSet<>();
+          new RelayHttp(second.url).get("/events?limit=500").json().forEach(e -> {
+            if ("DELIVERED".equals(e.path("state").asText())) {
+              deliveredUsers.add(e.path("userId").asText());
+            }
+          });
+          return deliveredUsers.containsAll(acceptedUsers);
+        });
 
         // One relay per DATA_DIR: a second one on the same folder refuses to start, naming the setting.
         Map<String, String> intruder = new HashMap<>(env);

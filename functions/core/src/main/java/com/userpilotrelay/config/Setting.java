@@ -37,7 +37,10 @@ public enum Setting {
 
   PORT(Fn.LOCAL, false, "the local runner's HTTP port (default 3000)"),
   SQS_PORT(Fn.LOCAL, false, "the local runner's embedded SQS (ElasticMQ) port on 127.0.0.1 (default 9324)"),
-  DATA_DIR(Fn.LOCAL, false, "where the local runner keeps its queues (default ./.relay-data)");
+  DATA_DIR(Fn.LOCAL, false, "where the local runner keeps its queues and event history (default ./.relay-data)"),
+  EVENT_HISTORY_LIMIT(Fn.LOCAL, false, "events whose path GET /events/{messageId} keeps (default 10000)"),
+  EVENT_HISTORY_DAYS(Fn.LOCAL, false, "days an event's path is kept after its last change (default 7)"),
+  LOG_FORMAT(Fn.LOCAL, false, "the local runner's console: text (one readable line per outcome, default) or json");
 
   /** Which function reads a setting; LOCAL is the one-JVM runner (local/), never a Lambda function. */
   public enum Fn {

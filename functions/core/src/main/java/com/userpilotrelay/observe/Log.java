@@ -11,7 +11,17 @@ import java.util.Map;
  * Callers pass identifiers and outcomes only — never trait or property values, never a credential.
  */
 public final class Log {
+  /** Turns one log call into the line printed, or null to print none. */
+  @FunctionalInterface
+  public interface Format {
+    String line(Instant at, String level, String message, Map<String, ?> fields);
+  }
+
+  /** What Lambda prints: one JSON object per line. */
+  public static final Format JSON = Log::json;
+
   private static volatile PrintStream out = System.out;
+  private static volatile Format format = JSON;
 
   private Log() {}
 
@@ -32,12 +42,32 @@ public final class Log {
     out = stream == null ? System.out : stream;
   }
 
+  /**
+   * The local runner prints lines a person reads (LOG_FORMAT); Lambda never calls this, so CloudWatch
+   * always gets JSON. Null restores JSON.
+   */
+  public static void format(Format lines) {
+    format = lines == null ? JSON : lines;
+  }
+
+  /** True while lines are JSON: the metrics' EMF documents are only printed then (they are for CloudWatch). */
+  public static boolean writesJson() {
+    return format == JSON;
+  }
+
   private static void write(String level, String message, Map<String, ?> fields) {
+    String line = format.line(Instant.now(), level, message, fields);
+    if (line != null) {
+      out.println(line);
+    }
+  }
+
+  private static String json(Instant at, String level, String message, Map<String, ?> fields) {
     ObjectNode line = Json.object();
-    line.put("timestamp", Instant.now().toString());
+    line.put("timestamp", at.toString());
     line.put("level", level);
     line.put("message", message);
     fields.forEach((k, v) -> line.set(k, Json.MAPPER.valueToTree(v)));
-    out.println(line);
+    return line.toString();
   }
 }

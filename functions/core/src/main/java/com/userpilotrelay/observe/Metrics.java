@@ -65,8 +65,15 @@ public final class Metrics {
     }
   }
 
-  /** Writes the EMF documents (counters, then latency per action) and nothing when nothing happened. */
+  /**
+   * Writes the EMF documents (counters, then latency per action) and nothing when nothing happened, or
+   * when the log is not JSON (the local runner's readable console).
+   */
   public void flush(PrintStream out, String function) {
+    if (!Log.writesJson()) {
+      // A person reading the local runner's console gets counts from GET /stats, not EMF documents.
+      return;
+    }
     long now = System.currentTimeMillis();
     if (!counts.isEmpty() || !gauges.isEmpty()) {
       ObjectNode doc = document(now, function, List.of("Function"));
