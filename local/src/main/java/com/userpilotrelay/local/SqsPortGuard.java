@@ -41,24 +41,41 @@ import org.apache.pekko.http.javadsl.settings.ServerSettings;
  */
 final class SqsPortGuard implements AutoCloseable {
 
-  /** What one client may cost. {@code idle} must outlast an SQS long poll (20 s), during which nothing moves. */
+  /**
+   * What one client may cost. {@code request} (head received to answer sent) must outlast an SQS long poll
+   * (20 s), and {@code idle} (nothing sent either way) must outlast {@code request}, or a slow answer would end
+   * in a closed connection instead of a 503.
+   */
   record Limits(Duration idle, Duration request, int maxConnections, long maxBodyBytes) {
     /** SQS's largest request is a 1 MiB batch; JSON and attributes add to it. */
-    static final Limits DEFAULT = new Limits(Duration.ofSeconds(25), Duration.ofSeconds(30), 32, 4L * 1024 * 1024);
+    static final Limits DEFAULT = new Limits(Duration.ofSeconds(30), Duration.ofSeconds(25), 32, 4L * 1024 * 1024);
   }
 
   static final String SIGV4 = "AWS4-HMAC-SHA256 ";
   private static final List<String> LOOPBACK_NAMES = List.of("127.0.0.1", "localhost", "[::1]");
 
-  private final ServerBinding binding;
+  private final ActorSystem system;
+  private final Http http;
+  private final ConnectionPoolSettings pool;
+  private final InetSocketAddress upstream;
+  private final Limits limits;
+  private volatile ServerBinding binding;
+  /** The port this guard listens on, for the Host check and the example in refusals. */
+  private volatile int port;
 
-  private SqsPortGuard(ServerBinding binding) {
-    this.binding = binding;
+  private SqsPortGuard(ActorSystem system, ConnectionPoolSettings pool, InetSocketAddress upstream, Limits limits,
+      int port) {
+    this.system = system;
+    this.http = Http.get(system);
+    this.pool = pool;
+    this.upstream = upstream;
+    this.limits = limits;
+    this.port = port;
   }
 
   /**
-   * Listens on 127.0.0.1:{@code port} and forwards what it lets through to ElasticMQ at {@code upstream},
-   * streaming both bodies.
+   * Listens on 127.0.0.1:{@code port} (0: any free port) and forwards what it lets through to ElasticMQ at
+   * {@code upstream}, streaming both bodies.
    */
   static SqsPortGuard start(ActorSystem system, int port, InetSocketAddress upstream, Limits limits) throws Exception {
     Config config = ConfigFactory.parseString(String.join("\n",
@@ -71,23 +88,21 @@ final class SqsPortGuard implements AutoCloseable {
         "pekko.http.host-connection-pool.max-open-requests = " + Integer.highestOneBit(limits.maxConnections() * 4),
         "pekko.http.host-connection-pool.client.idle-timeout = " + limits.request().toMillis() + " ms"))
         .withFallback(system.settings().config());
-    Http http = Http.get(system);
-    ConnectionPoolSettings pool = ConnectionPoolSettings.create(config);
-    int publicPort = port;
-    ServerBinding binding = http.newServerAt("127.0.0.1", port)
+    SqsPortGuard guard = new SqsPortGuard(system, ConnectionPoolSettings.create(config), upstream, limits, port);
+    guard.binding = guard.http.newServerAt("127.0.0.1", port)
         .withSettings(ServerSettings.create(config))
         .bind((org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>>)
-            request -> forwardOrRefuse(http, pool, system, request, upstream, publicPort, limits))
+            guard::forwardOrRefuse)
         .toCompletableFuture().get(10, TimeUnit.SECONDS);
-    return new SqsPortGuard(binding);
+    guard.port = guard.binding.localAddress().getPort();
+    return guard;
   }
 
   int port() {
-    return binding.localAddress().getPort();
+    return port;
   }
 
-  private static CompletionStage<HttpResponse> forwardOrRefuse(Http http, ConnectionPoolSettings pool,
-      ActorSystem system, HttpRequest request, InetSocketAddress upstream, int port, Limits limits) {
+  private CompletionStage<HttpResponse> forwardOrRefuse(HttpRequest request) {
     Optional<String> refusal = refusal(request, port, limits);
     if (refusal.isPresent()) {
       request.discardEntityBytes(system);
