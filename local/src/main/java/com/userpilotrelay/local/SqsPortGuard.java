@@ -86,7 +86,8 @@ final class SqsPortGuard implements AutoCloseable {
         "pekko.http.host-connection-pool.max-connections = " + limits.maxConnections(),
         // A power of two above max-connections: requests beyond it fail (502) instead of queueing unboundedly.
         "pekko.http.host-connection-pool.max-open-requests = " + Integer.highestOneBit(limits.maxConnections() * 4),
-        "pekko.http.host-connection-pool.client.idle-timeout = " + limits.request().toMillis() + " ms"))
+        // Longer than the request deadline, so that a slow ElasticMQ is answered with the server's 503.
+        "pekko.http.host-connection-pool.client.idle-timeout = " + limits.idle().toMillis() + " ms"))
         .withFallback(system.settings().config());
     SqsPortGuard guard = new SqsPortGuard(system, ConnectionPoolSettings.create(config), upstream, limits, port);
     guard.binding = guard.http.newServerAt("127.0.0.1", port)

@@ -169,6 +169,11 @@ class LocalSqsPortTest {
         + "Content-Type: application/x-amz-json-1.0\nX-Amz-Target: AmazonSQS.PurgeQueue\n"
         + "Authorization: AWS4-HMAC-SHA256 Credential=a/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host,"
         + " Signature=00\nSec-Fetch-Site: same-origin\nSec-Fetch-Mode: cors\n", json));
+    // The same from a browser that sends neither Origin nor Sec-Fetch-* on a same-origin request: the Host is left.
+    answers.put("a DNS-rebinding page without Origin", RawHttp.send(sqsPort, "POST / HTTP/1.1\nHost: evil.example:"
+        + sqsPort + "\nContent-Length: " + json.length() + "\nContent-Type: application/x-amz-json-1.0\n"
+        + "X-Amz-Target: AmazonSQS.PurgeQueue\nAuthorization: AWS4-HMAC-SHA256 Credential=a/20260101/us-east-1/sqs/"
+        + "aws4_request, SignedHeaders=host, Signature=00\n", json));
     return answers;
   }
 
