@@ -96,11 +96,7 @@ final class LocalSqs implements AutoCloseable {
     this.database = database;
   }
 
-  static LocalSqs start(int port, Path dataDir, int maxReceiveCount) {
-    return start(port, dataDir, maxReceiveCount, SqsPortGuard.Limits.DEFAULT);
-  }
-
-  static synchronized LocalSqs start(int port, Path dataDir, int maxReceiveCount, SqsPortGuard.Limits guardLimits) {
+  static synchronized LocalSqs start(int port, Path dataDir, int maxReceiveCount) {
     if (running != null) {
       throw new IllegalStateException("an embedded SQS is already running in this JVM; stop it first");
     }
@@ -150,7 +146,7 @@ final class LocalSqs implements AutoCloseable {
           server.awsAccountId(), Option.apply(persistence), server.autoCreateQueues()).start();
       InetSocketAddress internal = new InetSocketAddress(internalHost, rest.waitUntilStarted().localAddress().getPort());
       try {
-        guard = SqsPortGuard.start(system, port, internal, guardLimits);
+        guard = SqsPortGuard.start(system, port, internal, SqsPortGuard.Limits.DEFAULT);
       } catch (Exception e) {
         throw new ConfigException(Setting.SQS_PORT.name() + ": cannot listen on 127.0.0.1:" + port
             + " (is another relay or ElasticMQ running? choose another port)", e);
