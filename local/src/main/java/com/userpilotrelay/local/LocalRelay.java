@@ -308,8 +308,14 @@ public final class LocalRelay {
       return URI.create("http://127.0.0.1:" + front.port());
     }
 
+    /** The SQS port for SDKs and the aws CLI (SQS_PORT). */
     public URI sqsEndpoint() {
       return sqs.endpoint();
+    }
+
+    /** Where ElasticMQ itself listens, for the runner's own client only. */
+    URI internalSqsEndpoint() {
+      return sqs.internalEndpoint();
     }
 
     public Path dataDir() {
@@ -405,7 +411,8 @@ public final class LocalRelay {
       b.append("  events:   GET ").append(base).append("/events/{messageId}  (where is my event?)\n");
       b.append("  local:    GET ").append(base).append("/health  GET /stats  GET /dead-letters  GET /rejected  POST /dead-letters/redrive")
           .append(" (this machine only)\n");
-      b.append("  queues:   ElasticMQ on ").append(sqs.endpoint()).append(", kept in ").append(dataDir()).append('\n');
+      b.append("  queues:   ElasticMQ on ").append(sqs.endpoint()).append(" (AWS SDKs and the aws CLI, any credentials)")
+          .append(", kept in ").append(dataDir()).append('\n');
       if (dryRun) {
         b.append("  delivery: DRY RUN - USERPILOT_API_KEY is not set; each Userpilot request is printed here"
             + " (\"DRY RUN ...\") and answered 202\n");

@@ -7,9 +7,13 @@ import com.userpilotrelay.config.ConfigException;
 import com.userpilotrelay.config.Setting;
 import com.userpilotrelay.queue.SqsClients;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -44,6 +48,10 @@ import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
  * persisted queues and messages asynchronously afterwards, so a client that is quick can find a queue
  * missing or empty. Here the queue manager asks the SQL persistence actor to restore and waits for its
  * answer, and only then binds the REST server.
+ *
+ * <p>ElasticMQ itself listens on an internal loopback address a web page cannot guess (a random 127.x.y.z
+ * where the system allows it, a random port always); the runner's own SQS client talks to it there.
+ * {@code SQS_PORT} is {@link SqsPortGuard}, which lets through only what an SDK or the aws CLI sends.
  */
 final class LocalSqs implements AutoCloseable {
   /** FIFO, one message group per user, as in template.yaml. */
@@ -65,19 +73,23 @@ final class LocalSqs implements AutoCloseable {
 
   private final ActorSystem system;
   private final SQSRestServer rest;
+  private final SqsPortGuard guard;
   private final SqsClient client;
   private final URI endpoint;
+  private final URI internalEndpoint;
   private final String queueUrl;
   private final String deadLetterUrl;
   private final String rejectedUrl;
   private final Path database;
 
-  private LocalSqs(ActorSystem system, SQSRestServer rest, SqsClient client, URI endpoint, String queueUrl,
-      String deadLetterUrl, String rejectedUrl, Path database) {
+  private LocalSqs(ActorSystem system, SQSRestServer rest, SqsPortGuard guard, SqsClient client, URI endpoint,
+      URI internalEndpoint, String queueUrl, String deadLetterUrl, String rejectedUrl, Path database) {
     this.system = system;
     this.rest = rest;
+    this.guard = guard;
     this.client = client;
     this.endpoint = endpoint;
+    this.internalEndpoint = internalEndpoint;
     this.queueUrl = queueUrl;
     this.deadLetterUrl = deadLetterUrl;
     this.rejectedUrl = rejectedUrl;
@@ -102,7 +114,8 @@ final class LocalSqs implements AutoCloseable {
     String url = "jdbc:h2:file:" + database + ";WRITE_DELAY=0;RETENTION_TIME=5000;DB_CLOSE_ON_EXIT=FALSE";
     preflight(url, dir);
 
-    Config config = ConfigFactory.parseString(config(port, url, maxReceiveCount))
+    InetAddress internalHost = internalHost();
+    Config config = ConfigFactory.parseString(config(port, internalHost.getHostAddress(), url, maxReceiveCount))
         .withFallback(ConfigFactory.load())
         .resolve();
     ElasticMQServerConfig server = new ElasticMQServerConfig(config);
@@ -116,6 +129,7 @@ final class LocalSqs implements AutoCloseable {
 
     ActorSystem system = ActorSystem.create("elasticmq", config);
     SQSRestServer rest = null;
+    SqsPortGuard guard = null;
     SqsClient client = null;
     try {
       // The same two actors ElasticMQServer creates, by their constructors.
@@ -125,18 +139,21 @@ final class LocalSqs implements AutoCloseable {
           new NowProvider(), limits(server), Option.apply(persistence)), "queue-manager");
       restore(persistence, queueManager);
 
-      // Only now, with every queue and message back in place, does the SQS port open.
-      rest = new TheSQSRestServerBuilder(Option.apply(system), Option.apply(queueManager), "127.0.0.1", port,
-          server.nodeAddress(), server.generateNodeAddress(), limits(server), server.awsRegion(),
+      // Only now, with every queue and message back in place, do the SQS ports open. Queue URLs name the
+      // public port (node-address), which is where users send them.
+      rest = new TheSQSRestServerBuilder(Option.apply(system), Option.apply(queueManager),
+          internalHost.getHostAddress(), 0, server.nodeAddress(), false, limits(server), server.awsRegion(),
           server.awsAccountId(), Option.apply(persistence), server.autoCreateQueues()).start();
+      InetSocketAddress internal = new InetSocketAddress(internalHost, rest.waitUntilStarted().localAddress().getPort());
       try {
-        rest.waitUntilStarted();
-      } catch (RuntimeException e) {
+        guard = SqsPortGuard.start(system, port, internal, SqsPortGuard.Limits.DEFAULT);
+      } catch (Exception e) {
         throw new ConfigException(Setting.SQS_PORT.name() + ": cannot listen on 127.0.0.1:" + port
             + " (is another relay or ElasticMQ running? choose another port)", e);
       }
       URI endpoint = URI.create("http://127.0.0.1:" + port);
-      client = SqsClients.local(endpoint);
+      URI internalEndpoint = URI.create("http://" + internalHost.getHostAddress() + ":" + internal.getPort());
+      client = SqsClients.local(internalEndpoint);
       String deadLetterUrl = queueUrl(client, DEAD_LETTER_QUEUE, Map.of(
           QueueAttributeName.FIFO_QUEUE, "true",
           QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(VISIBILITY_TIMEOUT_SECONDS)));
@@ -153,14 +170,33 @@ final class LocalSqs implements AutoCloseable {
       create.put(QueueAttributeName.FIFO_QUEUE, "true");
       String queueUrl = queueUrl(client, EVENTS_QUEUE, create);
       client.setQueueAttributes(b -> b.queueUrl(queueUrl).attributes(events));
-      running = new LocalSqs(system, rest, client, endpoint, queueUrl, deadLetterUrl, rejectedUrl, database);
+      running = new LocalSqs(system, rest, guard, client, endpoint, internalEndpoint, queueUrl, deadLetterUrl,
+          rejectedUrl, database);
       return running;
     } catch (RuntimeException e) {
       if (client != null) {
         client.close();
       }
-      shutdown(system, rest);
+      shutdown(system, guard, rest);
       throw e;
+    }
+  }
+
+  /**
+   * Where ElasticMQ listens for the runner itself. A web page can send a form to any loopback port, so the
+   * address is one it cannot guess: a random 127.x.y.z (Linux and Windows answer on all of 127.0.0.0/8), or
+   * 127.0.0.1 where only that one is configured (macOS); the port is random either way.
+   */
+  static InetAddress internalHost() {
+    SecureRandom random = new SecureRandom();
+    byte[] address = {127, (byte) random.nextInt(256), (byte) random.nextInt(256), (byte) (2 + random.nextInt(253))};
+    try {
+      InetAddress candidate = InetAddress.getByAddress(address);
+      try (ServerSocket probe = new ServerSocket(0, 1, candidate)) {
+        return candidate;
+      }
+    } catch (IOException e) {
+      return InetAddress.getLoopbackAddress();
     }
   }
 
@@ -206,7 +242,7 @@ final class LocalSqs implements AutoCloseable {
   }
 
   /** ElasticMQ's own configuration (the keys of its reference.conf), for this run. */
-  static String config(int port, String jdbcUrl, int maxReceiveCount) {
+  static String config(int port, String internalHost, String jdbcUrl, int maxReceiveCount) {
     return String.join("\n", List.of(
         "pekko.loglevel = WARNING",
         "pekko.stdout-loglevel = WARNING",
@@ -216,7 +252,7 @@ final class LocalSqs implements AutoCloseable {
         "pekko.jvm-shutdown-hooks = off",
         "node-address { protocol = http, host = \"127.0.0.1\", port = " + port + ", context-path = \"\" }",
         "generate-node-address = false",
-        "rest-sqs { enabled = true, bind-port = " + port + ", bind-hostname = \"127.0.0.1\", sqs-limits = strict }",
+        "rest-sqs { enabled = true, bind-port = 0, bind-hostname = \"" + internalHost + "\", sqs-limits = strict }",
         "queues {",
         "  \"" + DEAD_LETTER_QUEUE + "\" { defaultVisibilityTimeout = " + VISIBILITY_TIMEOUT_SECONDS
             + " seconds, fifo = true, contentBasedDeduplication = false }",
@@ -244,8 +280,14 @@ final class LocalSqs implements AutoCloseable {
     return client;
   }
 
+  /** The public SQS endpoint (the guard on SQS_PORT). */
   URI endpoint() {
     return endpoint;
+  }
+
+  /** Where ElasticMQ itself listens; only the runner's own client uses it. */
+  URI internalEndpoint() {
+    return internalEndpoint;
   }
 
   String queueUrl() {
@@ -269,19 +311,22 @@ final class LocalSqs implements AutoCloseable {
     return SqsClients.depth(client, url);
   }
 
-  /** Unbinds the port, stops the actors, then closes the H2 file. */
+  /** Unbinds the ports, stops the actors, then closes the H2 file. */
   @Override
   public void close() {
     synchronized (LocalSqs.class) {
       client.close();
-      shutdown(system, rest);
+      shutdown(system, guard, rest);
       if (running == this) {
         running = null;
       }
     }
   }
 
-  private static void shutdown(ActorSystem system, SQSRestServer rest) {
+  private static void shutdown(ActorSystem system, SqsPortGuard guard, SQSRestServer rest) {
+    if (guard != null) {
+      guard.close();
+    }
     if (rest != null) {
       try {
         // stopAndWait() would wait up to a minute for open connections; the actor system's end closes them.

@@ -31,7 +31,11 @@ final class RawHttp {
 
   /** Sends {@code head} (CRLF line ends added, the blank line too) and {@code body}; reads one answer. */
   static Answer send(int port, String head, byte[] body) {
-    try (Socket socket = new Socket("127.0.0.1", port)) {
+    return send("127.0.0.1", port, head, body);
+  }
+
+  static Answer send(String host, int port, String head, byte[] body) {
+    try (Socket socket = new Socket(host, port)) {
       socket.setSoTimeout(20_000);
       socket.getOutputStream().write((head.replace("\n", "\r\n") + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
       socket.getOutputStream().write(body);
