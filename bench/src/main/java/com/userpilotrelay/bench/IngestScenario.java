@@ -239,7 +239,7 @@ final class IngestScenario {
   /** The real IngestHandler (as IngestSetup builds it) against an in-memory ElasticMQ in this JVM. */
   static ObjectNode handlerInProcess(int events, int eventBytes, int warmup, int runs) {
     try (EmbeddedSqs sqs = new EmbeddedSqs()) {
-      Env env = Env.of(Map.of("EVENTS_QUEUE_URL", sqs.queueUrl(), "DEAD_LETTER_QUEUE_URL", sqs.deadLetterUrl(),
+      Env env = Env.of(Map.of("EVENTS_QUEUE_URL", sqs.queueUrl(), "REJECTED_QUEUE_URL", sqs.rejectedUrl(),
           "INGEST_TOKEN", TOKEN, "SEGMENT_SHARED_SECRET", SECRET));
       IngestHandler handler = new IngestHandler(IngestSetup.service(env, SecretSource.none(), sqs.client()));
       List<Double> times = new ArrayList<>();
