@@ -55,6 +55,8 @@ public final class LocalRelay {
   /** Dispatch's SqsEventQueue concurrency, as in DispatchHandler. */
   static final int DISPATCH_SEND_CONCURRENCY = 4;
   static final Duration DISPATCH_SEND_BUDGET = Duration.ofSeconds(1);
+  /** Attempts start within 6 s, each ends within 3 s: a slow disk gives a 503 before Segment's 10 s. */
+  static final Duration INGEST_SEND_BUDGET = Duration.ofSeconds(6);
   static final Duration FRONT_GRACE = Duration.ofSeconds(1);
   /** The heap bound local/relay.sh and the README's command give the runner (see README, "Run it locally"). */
   static final String HEAP_FLAG = "-Xmx256m";
@@ -206,7 +208,7 @@ public final class LocalRelay {
       // The embedded SQS port takes unauthenticated writes from anything on this machine: only messages that
       // carry ingest's keyed stamp are delivered (RELIABILITY.md, "Local runner").
       IngestStamp stamp = IngestStamp.keyed(StampKey.load(settings.dataDir()));
-      IngestService ingestService = IngestSetup.service(full, secrets, sqs.client(), stamp);
+      IngestService ingestService = IngestSetup.service(full, secrets, sqs.client(), stamp, INGEST_SEND_BUDGET);
       history = EventHistory.open(settings.dataDir(), settings.historyLimit(), settings.historyAge(),
           java.time.Clock.systemUTC(), path -> LocalSettings.printable(endpoint.resolve(path)).toString());
       RelayStats stats = new RelayStats(history::ingested);

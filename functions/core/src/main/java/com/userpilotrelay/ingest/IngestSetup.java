@@ -60,9 +60,19 @@ public final class IngestSetup {
 
   /** Ingest writes only to the events queue and the rejected queue; the dead-letter queue is dispatch's. */
   public static IngestService service(Env env, SecretSource secrets, SqsClient sqs, IngestStamp stamp) {
+    return service(env, secrets, sqs, stamp, SqsEventQueue.DEFAULT_BUDGET);
+  }
+
+  /**
+   * @param sendBudget how long a send keeps starting attempts: the Lambda function's default fits its 10 s
+   *     timeout; the local runner, whose embedded queue writes each message to disk, takes longer for a
+   *     4,000-event batch and has no Lambda timeout, only Segment's 10 s
+   */
+  public static IngestService service(Env env, SecretSource secrets, SqsClient sqs, IngestStamp stamp,
+      java.time.Duration sendBudget) {
     RequestAuthenticator authenticator = authenticator(env, secrets);
     EventQueue queue = new SqsEventQueue(sqs, env.required(Setting.EVENTS_QUEUE_URL), null,
-        env.required(Setting.REJECTED_QUEUE_URL), SEND_CONCURRENCY);
+        env.required(Setting.REJECTED_QUEUE_URL), SEND_CONCURRENCY, sendBudget);
     return new IngestService(authenticator, queue, stamp);
   }
 }
