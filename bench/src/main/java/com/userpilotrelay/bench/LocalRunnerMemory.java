@@ -82,19 +82,20 @@ final class LocalRunnerMemory {
       }
       r.put("request_2500_events_mib", mib(hwmKib(pid)));
 
-      // Invalid events (a track without its name) are quarantined: the dead-letter queue fills.
+      // Invalid events (a track without its name) are quarantined: the rejected queue fills. It is listed by the
+      // same paging code as the dead letters (DeadLetters.page), which is what this measures.
       for (int from = 0; from < DEAD_LETTERS; from += 250) {
         post(http, base, invalidBody(from, 250));
       }
       resetHwm(pid);
       int listed = 0;
       for (int i = 0; i < repeat; i++) {
-        HttpResponse<String> page = http.send(HttpRequest.newBuilder(base.resolve("/dead-letters?limit=" + DEAD_LETTERS))
+        HttpResponse<String> page = http.send(HttpRequest.newBuilder(base.resolve("/rejected?limit=" + DEAD_LETTERS))
             .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofString());
-        listed = Json.parse(page.body()).path("deadLetters").size();
+        listed = Json.parse(page.body()).path("rejected").size();
       }
       if (listed != DEAD_LETTERS) {
-        throw new IllegalStateException("GET /dead-letters listed " + listed + " of " + DEAD_LETTERS);
+        throw new IllegalStateException("GET /rejected listed " + listed + " of " + DEAD_LETTERS);
       }
       r.put("dead_letters_1000_mib", mib(hwmKib(pid)));
       relay.stop(40_000);
@@ -122,7 +123,7 @@ final class LocalRunnerMemory {
     return Json.writeBytes(array);
   }
 
-  /** Events ingest refuses (a track without its event name), each quarantined in the dead-letter queue. */
+  /** Events ingest refuses (a track without its event name), each quarantined in the rejected queue. */
   static byte[] invalidBody(int from, int events) {
     ArrayNode array = Json.MAPPER.createArrayNode();
     for (int i = from; i < from + events; i++) {
