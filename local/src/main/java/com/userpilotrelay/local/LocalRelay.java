@@ -55,8 +55,8 @@ public final class LocalRelay {
   /** Dispatch's SqsEventQueue concurrency, as in DispatchHandler. */
   static final int DISPATCH_SEND_CONCURRENCY = 4;
   static final Duration DISPATCH_SEND_BUDGET = Duration.ofSeconds(1);
-  /** Attempts start within 6 s, each ends within 3 s: a slow disk gives a 503 before Segment's 10 s. */
-  static final Duration INGEST_SEND_BUDGET = Duration.ofSeconds(6);
+  /** Attempts start within 7 s, each ends within 3 s: a slow disk gives a 503 by Segment's 10 s. */
+  static final Duration INGEST_SEND_BUDGET = Duration.ofSeconds(7);
   static final Duration FRONT_GRACE = Duration.ofSeconds(1);
   /** The heap bound local/relay.sh and the README's command give the runner (see README, "Run it locally"). */
   static final String HEAP_FLAG = "-Xmx256m";
