@@ -199,6 +199,13 @@ public final class Dispatcher {
       if (blocker != null) {
         decision = new Decision(outcome(Outcome.Kind.HELD_BACK, r, 0, "held back behind "
             + blocker.outcome().messageId() + " of the same user", blocker.hide()), blocker.hide());
+      } else if (clock.instant().isAfter(lastCallStart)) {
+        // Not only Userpilot calls need the time: a refusal or a dead letter without any call is an SQS write
+        // too (up to the send budget each), and a user's batch may hold ten of them. Starting none past this
+        // point keeps every SQS write inside the reserve, so a slow SQS cannot push the invocation past its
+        // timeout (which would bring back the whole batch, delivered events included).
+        decision = keep(Outcome.Kind.WAITING, r, 0, "waiting for the next invocation (too little time left)",
+            SHORT_WAIT);
       } else {
         try {
           decision = deliver(r, lastCallStart, metrics);
