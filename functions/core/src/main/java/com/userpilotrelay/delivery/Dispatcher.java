@@ -250,17 +250,25 @@ public final class Dispatcher {
         continue;
       }
       UserpilotRequest request = m.request();
-      if (clock.instant().isBefore(authPausedUntil)) {
-        failed = new UserpilotResponse(authStatus, null, "HTTP " + authStatus + " (delivery paused: Userpilot refused"
-            + " the API key)");
+      UserpilotResponse paused = authPause();
+      if (paused != null) {
+        failed = paused;
         failedRequest = m;
-        lastStatus = authStatus;
+        lastStatus = paused.status();
         break;
       }
       RatePacer.Bucket bucket = RatePacer.bucketOf(request);
       if (!acquire(bucket, lastCallStart)) {
         waiting = true;
         waitedFor = bucket;
+        break;
+      }
+      // Another user's call may have had the key refused while this one waited for its slot.
+      paused = authPause();
+      if (paused != null) {
+        failed = paused;
+        failedRequest = m;
+        lastStatus = paused.status();
         break;
       }
       UserpilotResponse response = send(r, m, metrics);
@@ -353,6 +361,15 @@ public final class Dispatcher {
       accepted = lastAccepted.get(RatePacer.bucketOf(request));
     }
     return accepted != null && accepted.isAfter(now.minus(HEALTHY_WINDOW));
+  }
+
+  /** While delivery is paused for a refused key: the refusal every call would get; otherwise null. */
+  private UserpilotResponse authPause() {
+    if (!clock.instant().isBefore(authPausedUntil)) {
+      return null;
+    }
+    return new UserpilotResponse(authStatus, null, "HTTP " + authStatus + " (delivery paused: Userpilot refused"
+        + " the API key)");
   }
 
   private void pauseForAuth(UserpilotResponse response, UserpilotRequest request, Metrics metrics) {
