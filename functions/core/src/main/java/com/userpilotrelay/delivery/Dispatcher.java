@@ -71,6 +71,18 @@ public final class Dispatcher {
   private final Clock clock;
   private final Duration callTimeout;
   private final RequestKeys progress = new RequestKeys();
+  /**
+   * Each event's own failed attempts in this container. The queue's receive count is no measure of them: it also
+   * counts the receives an event spent held back behind its user's earlier event or waiting for the pacer, and
+   * waiting must never count as failing. Kept in memory, so a container that is replaced starts the count again:
+   * the poison rule then acts later, never sooner, and the retry horizon still ends every retry.
+   */
+  private final Map<String, Integer> failures = new LinkedHashMap<>(256, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+      return size() > RequestKeys.REMEMBERED;
+    }
+  };
   private final Map<RatePacer.Bucket, Instant> lastAccepted = new EnumMap<>(RatePacer.Bucket.class);
   private volatile Instant authPausedUntil = Instant.MIN;
   private volatile int authStatus;
@@ -315,7 +327,7 @@ public final class Dispatcher {
       metrics.count("DeadLettered", permanentAction == null ? "none" : permanentAction);
       return deadLetter(r, String.join(" | ", permanent), lastStatus, done);
     }
-    progress.forget(message.id());
+    forget(message.id());
     return Decision.done(outcome(Outcome.Kind.DELIVERED, r, lastStatus, null, null));
   }
 
@@ -332,9 +344,15 @@ public final class Dispatcher {
       return deadLetter(r, "failed for longer than the retry horizon (" + retryPolicy.horizon().toHours()
           + " h) over " + message.receiveCount() + " receives; last: " + last, response.status(), done);
     }
-    if (looksPoisoned(message, m.request(), response, now)) {
+    int failed = 0;
+    if (response.status() != 429 && !response.authFailure()) {
+      synchronized (failures) {
+        failed = failures.merge(message.id(), 1, Integer::sum);
+      }
+    }
+    if (looksPoisoned(failed, m.request(), response, now)) {
       metrics.count("DeadLettered", m.request().action());
-      return deadLetter(r, "failed " + message.receiveCount() + " times while Userpilot accepted other "
+      return deadLetter(r, "failed " + failed + " times while Userpilot accepted other "
           + m.request().action() + " calls, so it is set aside and the user's later events go on; last: " + last,
           response.status(), done);
     }
@@ -351,9 +369,8 @@ public final class Dispatcher {
    * Strict order makes a poisoned event expensive: it holds its user's later events. One that keeps failing
    * retryably while calls to the same endpoint succeed is not an outage; a 429 or a refused key never counts.
    */
-  private boolean looksPoisoned(InboundMessage message, UserpilotRequest request, UserpilotResponse response,
-      Instant now) {
-    if (response.status() == 429 || response.authFailure() || message.receiveCount() < poisonAttempts) {
+  private boolean looksPoisoned(int failed, UserpilotRequest request, UserpilotResponse response, Instant now) {
+    if (response.status() == 429 || response.authFailure() || failed < poisonAttempts) {
       return false;
     }
     Instant accepted;
@@ -463,8 +480,15 @@ public final class Dispatcher {
       // Never drop it: it stays on the events queue, ahead of its user's later events, and is tried again.
       return keep(Outcome.Kind.RETRY, r, status, "the dead-letter queue refused it; will retry: " + reason, SHORT_WAIT);
     }
-    progress.forget(message.id());
+    forget(message.id());
     return Decision.done(outcome(Outcome.Kind.DEAD_LETTERED, r, status, reason, null));
+  }
+
+  private void forget(String queueMessageId) {
+    progress.forget(queueMessageId);
+    synchronized (failures) {
+      failures.remove(queueMessageId);
+    }
   }
 
   private Decision keep(Outcome.Kind kind, Received r, int status, String reason, Duration hide) {
