@@ -243,7 +243,7 @@ final class IngestScenario {
   static ObjectNode handlerInProcess(int events, int eventBytes, int warmup, int runs) {
     try (EmbeddedSqs sqs = new EmbeddedSqs()) {
       Env env = Env.of(Map.of("EVENTS_QUEUE_URL", sqs.queueUrl(), "DEAD_LETTER_QUEUE_URL", sqs.deadLetterUrl(),
-          "INGEST_TOKEN", TOKEN, "SEGMENT_SHARED_SECRET", SECRET));
+          "REJECTED_QUEUE_URL", sqs.rejectedUrl(), "INGEST_TOKEN", TOKEN, "SEGMENT_SHARED_SECRET", SECRET));
       IngestHandler handler = new IngestHandler(IngestSetup.service(env, SecretSource.none(), sqs.client()));
       List<Double> times = new ArrayList<>();
       for (int i = 0; i < warmup + runs; i++) {
