@@ -223,7 +223,7 @@ public final class LocalRelay {
       String queueArn = sqs.client().getQueueAttributes(b -> b.queueUrl(sqs.queueUrl())
           .attributeNames(QueueAttributeName.QUEUE_ARN)).attributes().get(QueueAttributeName.QUEUE_ARN);
       QueuePoller poller = new QueuePoller(sqs.client(), sqs.queueUrl(), queueArn, new DispatchHandler(dispatcher),
-          settings.invocationBudget());
+          settings.invocationBudget(), stats);
       DeadLetters deadLetters = new DeadLetters(sqs.client(), sqs.deadLetterUrl(), sqs.queueUrl());
       DeadLetters rejected = new DeadLetters(sqs.client(), sqs.rejectedUrl(), null, "rejected");
 
@@ -339,7 +339,8 @@ public final class LocalRelay {
 
     @Override
     public ObjectNode stats() {
-      return stats.toJson(sqs.depth(sqs.queueUrl()), sqs.depth(sqs.deadLetterUrl()), sqs.depth(sqs.rejectedUrl()));
+      return stats.snapshot(() -> sqs.depth(sqs.queueUrl()), () -> sqs.depth(sqs.deadLetterUrl()),
+          () -> sqs.depth(sqs.rejectedUrl()));
     }
 
     @Override

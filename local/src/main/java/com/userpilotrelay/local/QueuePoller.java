@@ -33,10 +33,13 @@ final class QueuePoller {
   private final String queueArn;
   private final DispatchHandler handler;
   private final Duration invocationBudget;
+  private final RelayStats stats;
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean running;
 
-  QueuePoller(SqsClient sqs, String queueUrl, String queueArn, DispatchHandler handler, Duration invocationBudget) {
+  QueuePoller(SqsClient sqs, String queueUrl, String queueArn, DispatchHandler handler, Duration invocationBudget,
+      RelayStats stats) {
+    this.stats = stats;
     this.sqs = sqs;
     this.queueUrl = queueUrl;
     this.queueArn = queueArn;
@@ -107,16 +110,17 @@ final class QueuePoller {
 
   /** One "invocation": the handler's answer decides what is deleted. */
   void invoke(List<Message> messages) {
+    Set<String> ids = new HashSet<>();
+    messages.forEach(m -> ids.add(m.messageId()));
     SQSBatchResponse response;
     try {
       response = handler.handleRequest(SqsEvents.of(messages, queueArn, "elasticmq"), new LocalContext("dispatch", invocationBudget));
     } catch (RuntimeException | LinkageError e) {
       Log.error("poller: the dispatch handler failed; the batch stays in the queue",
           Map.of("error", e.getClass().getName(), "messages", messages.size()));
+      stats.unsettled(ids);
       return;
     }
-    Set<String> ids = new HashSet<>();
-    messages.forEach(m -> ids.add(m.messageId()));
     Set<String> keep = new HashSet<>();
     if (response != null && response.getBatchItemFailures() != null) {
       for (SQSBatchResponse.BatchItemFailure failure : response.getBatchItemFailures()) {
@@ -125,31 +129,43 @@ final class QueuePoller {
           // Lambda treats an unknown or empty identifier as a failure of the whole batch.
           Log.error("poller: the handler named a message not in the batch; keeping the whole batch",
               Map.of("itemIdentifier", String.valueOf(id)));
+          stats.unsettled(ids);
           return;
         }
         keep.add(id);
       }
     }
     List<DeleteMessageBatchRequestEntry> done = new ArrayList<>();
+    List<String> doneIds = new ArrayList<>();
     for (Message m : messages) {
       if (!keep.contains(m.messageId())) {
         done.add(DeleteMessageBatchRequestEntry.builder().id(Integer.toString(done.size()))
             .receiptHandle(m.receiptHandle()).build());
+        doneIds.add(m.messageId());
       }
     }
     if (done.isEmpty()) {
       return;
     }
-    try {
-      var result = sqs.deleteMessageBatch(b -> b.queueUrl(queueUrl).entries(done));
-      if (!result.failed().isEmpty()) {
-        Log.warn("poller: some finished messages could not be deleted and will be dispatched again",
-            Map.of("count", result.failed().size()));
+    stats.settling(() -> {
+      try {
+        var result = sqs.deleteMessageBatch(b -> b.queueUrl(queueUrl).entries(done));
+        List<String> notDeleted = new ArrayList<>();
+        result.failed().forEach(f -> notDeleted.add(doneIds.get(Integer.parseInt(f.id()))));
+        if (!notDeleted.isEmpty()) {
+          Log.warn("poller: some finished messages could not be deleted and will be dispatched again",
+              Map.of("count", notDeleted.size()));
+        }
+        stats.unsettled(notDeleted);
+        List<String> deleted = new ArrayList<>(doneIds);
+        deleted.removeAll(notDeleted);
+        stats.settled(deleted);
+      } catch (SdkException e) {
+        Log.warn("poller: could not delete finished messages; they will be dispatched again",
+            Map.of("count", done.size(), "error", String.valueOf(e.getMessage())));
+        stats.unsettled(doneIds);
       }
-    } catch (SdkException e) {
-      Log.warn("poller: could not delete finished messages; they will be dispatched again",
-          Map.of("count", done.size(), "error", String.valueOf(e.getMessage())));
-    }
+    });
   }
 
   private static void sleep(long millis) {

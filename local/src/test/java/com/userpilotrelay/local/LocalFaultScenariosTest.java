@@ -31,7 +31,11 @@ class LocalFaultScenariosTest {
   Path dataDir;
 
   private LocalRelay.Running start(StandInUserpilot standIn) {
-    Map<String, String> env = new HashMap<>();
+    return start(standIn, Map.of());
+  }
+
+  private LocalRelay.Running start(StandInUserpilot standIn, Map<String, String> settings) {
+    Map<String, String> env = new HashMap<>(settings);
     env.put("USERPILOT_API_KEY", StandInUserpilot.API_KEY);
     env.put("USERPILOT_ENDPOINT", RelayHttp.endpointWithoutSlash(standIn));
     env.put("INGEST_TOKEN", TOKEN);
@@ -117,5 +121,65 @@ class LocalFaultScenariosTest {
           deliveries(standIn).forEach((seq, n) -> assertEquals(1, n));
           assertEquals(4, http.get("/stats").json().get("deadLettered").asInt());
         });
+  }
+
+  /**
+   * The issue's measurement, now a test: 30 users, each sending an identify then three tracks as separate
+   * requests (as Segment does), interleaved across users; Userpilot throttles its first 40 calls (429,
+   * Retry-After: 1) and then fails 40 (503). Every user's events arrive in order, each exactly once, and nothing
+   * is dead-lettered. Kept from outside: the stand-in's calls and the runner's /stats and /dead-letters.
+   */
+  @Test
+  void interleavedUsersUnderThrottlingThenAnOutageArriveInOrderEachExactlyOnce() {
+    int users = 30;
+    AtomicInteger calls = new AtomicInteger();
+    try (StandInUserpilot standIn = new StandInUserpilot()) {
+      standIn.answer(call -> {
+        int n = calls.incrementAndGet();
+        return n <= 40 ? Reply.status(429).withRetryAfter("1") : n <= 80 ? Reply.status(503) : Reply.accepted();
+      });
+      // Pacing well above the calls made, so the test's time goes to the faults, not to the pacer.
+      LocalRelay.Running relay = start(standIn, Map.of("RATE_LIMIT_IDENTIFY_PER_MINUTE", "6000",
+          "RATE_LIMIT_TRACK_PER_MINUTE", "6000"));
+      try {
+        RelayHttp http = new RelayHttp(relay.url());
+        for (int step = 0; step < 4; step++) {
+          for (int u = 0; u < users; u++) {
+            int seq = u * 10 + step;
+            String event = step == 0
+                ? "{\"type\":\"identify\",\"userId\":\"oa-u" + u + "\",\"messageId\":\"oa-" + seq
+                    + "\",\"traits\":{\"seq\":" + seq + "}}"
+                : "{\"type\":\"track\",\"userId\":\"oa-u" + u + "\",\"event\":\"Step\",\"messageId\":\"oa-" + seq
+                    + "\",\"properties\":{\"seq\":" + seq + "}}";
+            RelayHttp.Answer answer = http.postJson(event, Map.of("Authorization", "Bearer " + TOKEN));
+            assertEquals(200, answer.status(), answer.body());
+          }
+        }
+        RelayHttp.await("all 120 events settled", Duration.ofSeconds(120),
+            () -> standIn.accepted().size() >= users * 4 && http.get("/stats").json().get("queueDepth").asInt() == 0
+                || http.get("/stats").json().get("deadLettered").asInt() > 0);
+        Thread.sleep(1_500); // would a duplicate follow?
+
+        assertTrue(calls.get() > 80, "the throttling and the outage were both felt: " + calls.get() + " calls");
+        JsonNode stats = http.get("/stats").json();
+        assertEquals(0, stats.get("deadLettered").asInt(), "nothing dead-lettered: " + http.deadLetters());
+        assertEquals(0, http.deadLetters().size());
+        Map<String, java.util.List<Integer>> perUser = new TreeMap<>();
+        standIn.accepted().forEach(c -> perUser.computeIfAbsent(c.subject(), k -> new java.util.ArrayList<>())
+            .add(c.body().at("/metadata/seq").asInt()));
+        assertEquals(users, perUser.size());
+        for (int u = 0; u < users; u++) {
+          assertEquals(java.util.List.of(u * 10, u * 10 + 1, u * 10 + 2, u * 10 + 3), perUser.get("oa-u" + u),
+              "oa-u" + u + " delivered in order, each exactly once");
+        }
+        assertEquals(users * 4, stats.get("delivered").asInt());
+        assertTrue(standIn.violations().isEmpty(), standIn.violations().toString());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      } finally {
+        relay.stop();
+      }
+    }
   }
 }

@@ -132,6 +132,136 @@ class RelayJarIT {
     }
   }
 
+  /** What the stand-in accepted in the kill scenario: before the restart, and in all. */
+  record KillRun(List<StandInUserpilot.Call> beforeRestart, List<StandInUserpilot.Call> all) {
+    List<StandInUserpilot.Call> afterRestart() {
+      return all.subList(beforeRestart.size(), all.size());
+    }
+  }
+
+  static int seq(StandInUserpilot.Call call) {
+    return call.body().at("/metadata/seq").asInt();
+  }
+
+  private static final int KILL_USERS = 10;
+  private static final int KILL_EVENTS_PER_USER = 4;
+
+  /**
+   * Ten users, each an identify then three tracks as separate requests; Userpilot answers slowly (1.5 s), so
+   * deliveries are in flight when the runner is killed with SIGKILL; then a restart on the same DATA_DIR with
+   * Userpilot answering at once, until every event has arrived (and 2 s more, for any duplicate to show).
+   */
+  private KillRun killMidDeliveryAndRestart(String name) throws Exception {
+    assertTrue(Files.isRegularFile(JAR), "build the jar first (mvn verify): " + JAR);
+    try (StandInUserpilot standIn = new StandInUserpilot()) {
+      standIn.answer(call -> Reply.accepted().after(1_500));
+      Map<String, String> env = new HashMap<>();
+      env.put("USERPILOT_API_KEY", StandInUserpilot.API_KEY);
+      env.put("USERPILOT_ENDPOINT", RelayHttp.endpointWithoutSlash(standIn));
+      env.put("INGEST_TOKEN", TOKEN);
+      env.put("PORT", Integer.toString(RelayHttp.freePort()));
+      env.put("SQS_PORT", Integer.toString(RelayHttp.freePort()));
+      env.put("DATA_DIR", work.resolve(name + "-data").toString());
+      env.put("RETRY_BASE_SECONDS", "1");
+
+      Relay first = Relay.start(env, work.resolve(name + "-first.log"));
+      RelayHttp http = new RelayHttp(first.url);
+      for (int step = 0; step < KILL_EVENTS_PER_USER; step++) {
+        for (int u = 0; u < KILL_USERS; u++) {
+          int seq = u * 10 + step;
+          String event = step == 0
+              ? "{\"type\":\"identify\",\"userId\":\"k" + u + "\",\"messageId\":\"k-" + seq
+                  + "\",\"traits\":{\"seq\":" + seq + "}}"
+              : "{\"type\":\"track\",\"userId\":\"k" + u + "\",\"event\":\"Step\",\"messageId\":\"k-" + seq
+                  + "\",\"properties\":{\"seq\":" + seq + "}}";
+          assertEquals(200, http.postJson(event, Map.of("Authorization", "Bearer " + TOKEN)).status());
+        }
+      }
+      // Some delivered, some answers still on their way: the moment to kill.
+      RelayHttp.await("deliveries under way", Duration.ofSeconds(30), () -> standIn.accepted().size() >= 3
+          && standIn.calls().size() > standIn.accepted().size());
+      first.process.destroyForcibly(); // SIGKILL: no shutdown hook, no flush, nothing deleted
+      assertTrue(first.process.waitFor(20, TimeUnit.SECONDS), "killed");
+      int callsBeforeKill = standIn.calls().size();
+      Thread.sleep(1_600); // the calls in flight end at the stand-in (which counts them delivered)
+      List<StandInUserpilot.Call> beforeRestart = standIn.accepted();
+
+      standIn.answer(call -> Reply.accepted());
+      Relay second = Relay.start(env, work.resolve(name + "-second.log"));
+      try {
+        try {
+          RelayHttp.await("every event delivered", Duration.ofSeconds(90), () -> standIn.accepted().stream()
+              .map(RelayJarIT::seq).distinct().count() == KILL_USERS * KILL_EVENTS_PER_USER);
+          Thread.sleep(2_000); // would a duplicate follow?
+        } catch (AssertionError timedOut) {
+          // reported by the caller, with what is missing
+        }
+        KillRun run = new KillRun(beforeRestart, standIn.accepted());
+        Map<String, List<Integer>> arrivals = new TreeMap<>();
+        run.all().forEach(c -> arrivals.computeIfAbsent(c.subject(), k -> new ArrayList<>()).add(seq(c)));
+        System.out.println(name + ": " + callsBeforeKill + " calls before the kill, " + beforeRestart.size()
+            + " accepted by then, " + run.afterRestart().size() + " after the restart; arrivals per user " + arrivals);
+        assertTrue(standIn.violations().isEmpty(), standIn.violations().toString());
+        return run;
+      } finally {
+        second.process.destroy();
+        if (!second.process.waitFor(40, TimeUnit.SECONDS)) {
+          second.process.destroyForcibly();
+        }
+      }
+    }
+  }
+
+  /**
+   * kill -9 mid-delivery, restart on the same DATA_DIR: nothing is lost, and an event arrives twice only where
+   * the killed runner never settled it — its answer was in flight, or its batch was not yet deleted from the
+   * queue (one batch of 10 at DISPATCH_CONCURRENCY 1). After the restart nothing arrives twice.
+   */
+  @Test
+  void killDashNineMidDeliveryLosesNothingAndRepeatsOnlyWhatTheKilledRunnerHadSent() throws Exception {
+    KillRun run = killMidDeliveryAndRestart("kill");
+    Map<Integer, Long> times = run.all().stream().collect(Collectors.groupingBy(RelayJarIT::seq, TreeMap::new,
+        Collectors.counting()));
+    List<Integer> duplicated = times.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).toList();
+    System.out.println("kill -9 mid-delivery: duplicated " + duplicated.size() + " " + duplicated);
+    assertEquals(KILL_USERS * KILL_EVENTS_PER_USER, times.size(), "nothing lost: " + times.keySet());
+    times.forEach((seq, n) -> assertTrue(n <= 2, "event " + seq + " arrived " + n + " times"));
+    Set<Integer> sentBefore = run.beforeRestart().stream().map(RelayJarIT::seq).collect(Collectors.toSet());
+    for (int seq : duplicated) {
+      assertTrue(sentBefore.contains(seq), "a repeat is of an event the killed runner had sent: " + seq);
+    }
+    assertTrue(duplicated.size() <= QueuePoller.BATCH_SIZE, "only the unsettled batch repeats: " + duplicated);
+    assertEquals(run.afterRestart().size(), run.afterRestart().stream().map(RelayJarIT::seq).distinct().count(),
+        "after the restart nothing arrives twice");
+  }
+
+  /**
+   * Per-user order across a kill -9 and restart. Fails today, reliably: ElasticMQ 1.7.1's SQL persistence
+   * restores FIFO messages as standard ones (DBMessage.toInternalMessage passes isFifo=false and orderIndex=0),
+   * so a restored group's messages are ordered by their next delivery time only; the events that were in flight
+   * at the kill share one and come back in any order (seen: k1 [10, 11, 13, 10, 12, 11]).
+   */
+  @Test
+  @org.junit.jupiter.api.Disabled("ElasticMQ 1.7.1 restores FIFO messages without their order (see the javadoc);"
+      + " the runner must restore them itself before this can pass")
+  void killDashNineMidDeliveryKeepsEachUsersOrder() throws Exception {
+    KillRun run = killMidDeliveryAndRestart("order");
+    Map<String, List<Integer>> firstArrivals = new TreeMap<>();
+    Map<String, List<Integer>> restarted = new TreeMap<>();
+    Set<Integer> seen = new java.util.HashSet<>();
+    for (StandInUserpilot.Call c : run.all()) {
+      if (seen.add(seq(c))) {
+        firstArrivals.computeIfAbsent(c.subject(), k -> new ArrayList<>()).add(seq(c));
+      }
+    }
+    run.afterRestart().forEach(c -> restarted.computeIfAbsent(c.subject(), k -> new ArrayList<>()).add(seq(c)));
+    for (int u = 0; u < KILL_USERS; u++) {
+      assertEquals(List.of(u * 10, u * 10 + 1, u * 10 + 2, u * 10 + 3), firstArrivals.get("k" + u), "k" + u);
+      List<Integer> again = restarted.getOrDefault("k" + u, List.of());
+      assertEquals(again.stream().sorted().toList(), again, "k" + u + " after the restart");
+    }
+  }
+
   @Test
   void checkAndABadSettingExitAsDocumented() throws Exception {
     try (StandInUserpilot standIn = new StandInUserpilot()) {

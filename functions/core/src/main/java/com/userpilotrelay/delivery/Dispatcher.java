@@ -220,6 +220,13 @@ public final class Dispatcher {
       if (blocker != null) {
         decision = new Decision(outcome(Outcome.Kind.HELD_BACK, r, 0, "held back behind "
             + blocker.outcome().messageId() + " of the same user", blocker.hide()), blocker.hide());
+      } else if (clock.instant().isAfter(budget.lastCallStart())) {
+        // Not only Userpilot calls need the time: a refusal or a dead letter without any call is an SQS write
+        // too (up to the send budget each), and a user's batch may hold ten of them. Starting none past this
+        // point keeps every SQS write inside the reserve, so a slow SQS cannot push the invocation past its
+        // timeout (which would bring back the whole batch, delivered events included).
+        decision = keep(Outcome.Kind.WAITING, r, 0, "waiting for the next invocation (too little time left)",
+            SHORT_WAIT);
       } else {
         try {
           decision = deliver(r, budget, metrics);
@@ -267,17 +274,25 @@ public final class Dispatcher {
         continue;
       }
       UserpilotRequest request = m.request();
-      if (clock.instant().isBefore(authPausedUntil)) {
-        failed = new UserpilotResponse(authStatus, null, "HTTP " + authStatus + " (delivery paused: Userpilot refused"
-            + " the API key)");
+      UserpilotResponse paused = authPause();
+      if (paused != null) {
+        failed = paused;
         failedRequest = m;
-        lastStatus = authStatus;
+        lastStatus = paused.status();
         break;
       }
       RatePacer.Bucket bucket = RatePacer.bucketOf(request);
       if (!acquire(bucket, lastCallStart)) {
         waiting = true;
         waitedFor = bucket;
+        break;
+      }
+      // Another user's call may have had the key refused while this one waited for its slot.
+      paused = authPause();
+      if (paused != null) {
+        failed = paused;
+        failedRequest = m;
+        lastStatus = paused.status();
         break;
       }
       UserpilotResponse response = send(r, m, metrics);
@@ -324,8 +339,7 @@ public final class Dispatcher {
       metrics.count("DeadLettered", permanentAction == null ? "none" : permanentAction);
       return deadLetter(r, String.join(" | ", permanent), lastStatus, 1, done, budget);
     }
-    progress.forget(message.id());
-    failures.forget(message.id());
+    forget(message.id());
     return Decision.done(outcome(Outcome.Kind.DELIVERED, r, lastStatus, null, null));
   }
 
@@ -403,6 +417,15 @@ public final class Dispatcher {
       accepted = lastAccepted.get(RatePacer.bucketOf(request));
     }
     return accepted != null && accepted.isAfter(now.minus(HEALTHY_WINDOW));
+  }
+
+  /** While delivery is paused for a refused key: the refusal every call would get; otherwise null. */
+  private UserpilotResponse authPause() {
+    if (!clock.instant().isBefore(authPausedUntil)) {
+      return null;
+    }
+    return new UserpilotResponse(authStatus, null, "HTTP " + authStatus + " (delivery paused: Userpilot refused"
+        + " the API key)");
   }
 
   private void pauseForAuth(UserpilotResponse response, UserpilotRequest request, Metrics metrics) {
@@ -510,9 +533,14 @@ public final class Dispatcher {
       Duration delay = retryPolicy.delayAfter(Math.max(1, attempts), null, clock.instant(), clock.instant());
       return keep(Outcome.Kind.RETRY, r, status, "the dead-letter queue refused it; will retry: " + reason, delay);
     }
-    progress.forget(message.id());
-    failures.forget(message.id());
+    forget(message.id());
     return Decision.done(outcome(Outcome.Kind.DEAD_LETTERED, r, status, reason, null));
+  }
+
+  /** The event is done with (delivered or dead-lettered): nothing about it is remembered any longer. */
+  private void forget(String queueMessageId) {
+    progress.forget(queueMessageId);
+    failures.forget(queueMessageId);
   }
 
   private Decision keep(Outcome.Kind kind, Received r, int status, String reason, Duration hide) {

@@ -18,6 +18,7 @@ public final class RatePacer {
 
   private final Map<Bucket, Long> intervalNanos;
   private final Map<Bucket, Long> nextSlot = new ConcurrentHashMap<>();
+  private final Map<Bucket, Long> pausedUntil = new ConcurrentHashMap<>();
   private final Clock clock;
   private final Sleeper sleeper;
 
@@ -58,28 +59,35 @@ public final class RatePacer {
    * after {@code deadline} (the caller reports the message for a later retry instead of overrunning).
    */
   public boolean acquire(Bucket bucket, Instant deadline) throws InterruptedException {
-    long now = nanos(clock.instant());
     long interval = intervalNanos.get(bucket);
-    long[] slot = new long[1];
-    boolean[] taken = new boolean[1];
-    nextSlot.compute(bucket, (b, next) -> {
-      long start = next == null ? now : Math.max(now, next);
-      if (start > nanos(deadline)) {
-        slot[0] = -1;
-        return next;
+    while (true) {
+      long now = nanos(clock.instant());
+      long[] slot = new long[1];
+      boolean[] taken = new boolean[1];
+      nextSlot.compute(bucket, (b, next) -> {
+        long start = next == null ? now : Math.max(now, next);
+        if (start > nanos(deadline)) {
+          slot[0] = -1;
+          return next;
+        }
+        slot[0] = start;
+        taken[0] = true;
+        return start + interval;
+      });
+      if (!taken[0]) {
+        return false;
       }
-      slot[0] = start;
-      taken[0] = true;
-      return start + interval;
-    });
-    if (!taken[0]) {
-      return false;
+      long wait = slot[0] - now;
+      if (wait > 0) {
+        sleeper.sleep(Duration.ofNanos(wait));
+      }
+      // A 429 that paused the bucket while this call waited for its slot: Retry-After holds for it too, so it
+      // takes a slot after the pause instead of calling now.
+      Long paused = pausedUntil.get(bucket);
+      if (paused == null || paused <= slot[0]) {
+        return true;
+      }
     }
-    long wait = slot[0] - now;
-    if (wait > 0) {
-      sleeper.sleep(Duration.ofNanos(wait));
-    }
-    return true;
   }
 
   /** How long until the bucket's next free slot (zero when one is free now). */
@@ -92,6 +100,7 @@ public final class RatePacer {
   /** Userpilot said "slow down": nobody in this container calls that bucket before {@code until}. */
   public void pauseUntil(Bucket bucket, Instant until) {
     long target = nanos(until);
+    pausedUntil.merge(bucket, target, Math::max);
     nextSlot.merge(bucket, target, Math::max);
   }
 

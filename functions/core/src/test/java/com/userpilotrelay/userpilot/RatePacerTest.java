@@ -88,4 +88,21 @@ class RatePacerTest {
     assertEquals(RatePacer.Bucket.IDENTIFY,
         RatePacer.bucketOf(new UserpilotRequest("identifyCompany", "POST", "v1/companies/identify", body)));
   }
+
+  @Test
+  void aPauseThatComesWhileACallWaitsForItsSlotHoldsThatCallToo() throws Exception {
+    FakeTime time = new FakeTime();
+    Instant start = time.now;
+    RatePacer[] pacer = new RatePacer[1];
+    // While the second call sleeps towards its slot, another call's 429 pauses the bucket for 3 s.
+    pacer[0] = new RatePacer(Map.of(RatePacer.Bucket.TRACK, 600), 1, time, d -> {
+      time.now = time.now.plus(d);
+      pacer[0].pauseUntil(RatePacer.Bucket.TRACK, start.plusSeconds(3));
+    });
+    Instant far = start.plusSeconds(3600);
+    assertTrue(pacer[0].acquire(RatePacer.Bucket.TRACK, far), "the first call goes at once");
+    assertTrue(pacer[0].acquire(RatePacer.Bucket.TRACK, far));
+    assertFalse(time.now.isBefore(start.plusSeconds(3)), "the waiting call went only after the pause: " + time.now);
+    assertFalse(pacer[0].acquire(RatePacer.Bucket.TRACK, start.plusSeconds(2)), "no slot before the pause ends");
+  }
 }
