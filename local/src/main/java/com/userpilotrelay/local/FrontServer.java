@@ -1,5 +1,6 @@
 package com.userpilotrelay.local;
 
+import com.userpilotrelay.http.HttpText;
 import com.userpilotrelay.observe.Log;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -376,7 +377,7 @@ final class FrontServer implements AutoCloseable {
         throw new Refused(400, "headers: \"name: value\" expected, with no space before the colon");
       }
       String name = line.substring(0, colon);
-      String value = stripSpacesAndTabs(line.substring(colon + 1));
+      String value = HttpText.stripOws(line.substring(colon + 1));
       int bad = firstControl(value);
       if (bad >= 0) {
         String where = name.toLowerCase(Locale.ROOT) + ": control character 0x"
@@ -465,7 +466,7 @@ final class FrontServer implements AutoCloseable {
         throw new IOException("the client closed the connection inside a chunked body");
       }
       int semicolon = line.indexOf(';');
-      String hex = stripSpacesAndTabs(semicolon < 0 ? line : line.substring(0, semicolon));
+      String hex = HttpText.stripOws(semicolon < 0 ? line : line.substring(0, semicolon));
       if (hex.isEmpty() || hex.length() > 8 || !hex.chars().allMatch(ch -> Character.digit(ch, 16) >= 0)) {
         throw new Refused(400, "body: a chunk size is not hexadecimal");
       }
@@ -599,18 +600,6 @@ final class FrontServer implements AutoCloseable {
       }
     }
     return -1;
-  }
-
-  private static String stripSpacesAndTabs(String s) {
-    int from = 0;
-    int to = s.length();
-    while (from < to && (s.charAt(from) == ' ' || s.charAt(from) == '\t')) {
-      from++;
-    }
-    while (to > from && (s.charAt(to - 1) == ' ' || s.charAt(to - 1) == '\t')) {
-      to--;
-    }
-    return s.substring(from, to);
   }
 
   /** One client connection and the time by which its client must have done what it is waiting for. */
