@@ -18,7 +18,7 @@ import java.util.Set;
  *
  * <p>Progress is remembered in this container while the event is retried, and written onto the event when it is
  * dead-lettered (attribute {@value #ATTRIBUTE}), which a redrive carries back. An event retried by another
- * container may resend what this one delivered (README, "When duplicates can happen").
+ * container may resend what this one delivered (RELIABILITY.md, "When duplicates can happen").
  */
 final class RequestKeys {
   static final String ATTRIBUTE = "relayDone";
