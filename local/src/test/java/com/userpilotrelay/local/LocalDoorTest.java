@@ -45,14 +45,9 @@ class LocalDoorTest {
   @BeforeAll
   void start() {
     standIn = new StandInUserpilot();
-    Map<String, String> env = new HashMap<>();
-    env.put("USERPILOT_API_KEY", StandInUserpilot.API_KEY);
-    env.put("USERPILOT_ENDPOINT", RelayHttp.endpointWithoutSlash(standIn));
+    Map<String, String> env = RelayHttp.settings(standIn, dataDir);
     env.put("SEGMENT_SHARED_SECRET", SECRET);
     env.put("INGEST_TOKEN", TOKEN);
-    env.put("PORT", "0");
-    env.put("SQS_PORT", Integer.toString(RelayHttp.freePort()));
-    env.put("DATA_DIR", dataDir.toString());
     env.put("RETRY_BASE_SECONDS", "1");
     // The ceiling test queues hundreds of events for two users; Userpilot's real 600/min would leave the later
     // tests' events waiting behind them for a minute.

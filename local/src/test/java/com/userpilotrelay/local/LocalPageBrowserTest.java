@@ -75,13 +75,8 @@ class LocalPageBrowserTest {
     Assumptions.assumeTrue(installed, "skipped: " + missing);
     standIn = new StandInUserpilot();
     standIn.answer(call -> call.subject() != null && refused.contains(call.subject()) ? Reply.status(422) : Reply.accepted());
-    Map<String, String> env = new HashMap<>();
-    env.put("USERPILOT_API_KEY", StandInUserpilot.API_KEY);
-    env.put("USERPILOT_ENDPOINT", RelayHttp.endpointWithoutSlash(standIn));
+    Map<String, String> env = RelayHttp.settings(standIn, dataDir);
     env.put("SEGMENT_SHARED_SECRET", SECRET);
-    env.put("PORT", "0");
-    env.put("SQS_PORT", Integer.toString(RelayHttp.freePort()));
-    env.put("DATA_DIR", dataDir.toString());
     env.put("RETRY_BASE_SECONDS", "1");
     relay = LocalRelay.start(Env.of(env));
     http = new RelayHttp(relay.url());

@@ -66,13 +66,8 @@ class LocalRelayTest {
   void start() {
     standIn = new StandInUserpilot();
     standIn.answer(this::reply);
-    Map<String, String> env = new HashMap<>();
-    env.put("USERPILOT_API_KEY", StandInUserpilot.API_KEY);
-    env.put("USERPILOT_ENDPOINT", RelayHttp.endpointWithoutSlash(standIn));
+    Map<String, String> env = RelayHttp.settings(standIn, dataDir);
     env.put("SEGMENT_SHARED_SECRET", SECRET);
-    env.put("PORT", "0");
-    env.put("SQS_PORT", Integer.toString(RelayHttp.freePort()));
-    env.put("DATA_DIR", dataDir.toString());
     env.put("RETRY_BASE_SECONDS", "1");
     relay = LocalRelay.start(Env.of(env));
     http = new RelayHttp(relay.url());

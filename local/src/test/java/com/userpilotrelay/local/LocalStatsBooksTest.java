@@ -10,7 +10,6 @@ import com.userpilotrelay.testing.StandInUserpilot.Reply;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -33,14 +32,9 @@ class LocalStatsBooksTest {
     try (StandInUserpilot standIn = new StandInUserpilot()) {
       // Slow enough answers that every sample below falls while some batch is part done.
       standIn.answer(call -> Reply.accepted().after(120));
-      Map<String, String> env = new HashMap<>();
-      env.put("USERPILOT_API_KEY", StandInUserpilot.API_KEY);
-      env.put("USERPILOT_ENDPOINT", RelayHttp.endpointWithoutSlash(standIn));
-      env.put("INGEST_TOKEN", TOKEN);
-      env.put("PORT", "0");
-      env.put("SQS_PORT", Integer.toString(RelayHttp.freePort()));
-      env.put("DATA_DIR", dataDir.toString());
-      env.put("RETRY_BASE_SECONDS", "1");
+      Map<String, String> env = RelayHttp.settings(standIn, dataDir);
+          env.put("INGEST_TOKEN", TOKEN);
+            env.put("RETRY_BASE_SECONDS", "1");
       env.put("RATE_LIMIT_IDENTIFY_PER_MINUTE", "6000");
       env.put("RATE_LIMIT_TRACK_PER_MINUTE", "6000");
       env.put("DISPATCH_CONCURRENCY", "2");

@@ -144,4 +144,18 @@ final class RelayHttp {
     String endpoint = standIn.endpoint().toString();
     return endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint;
   }
+
+  /**
+   * The settings every runner test starts from: the stand-in's key and endpoint (without its trailing slash), any
+   * free HTTP port, a free SQS port and the test's data folder. A mutable map, for the test's own settings.
+   */
+  static java.util.Map<String, String> settings(StandInUserpilot standIn, java.nio.file.Path dataDir) {
+    java.util.Map<String, String> env = new java.util.HashMap<>();
+    env.put("USERPILOT_API_KEY", StandInUserpilot.API_KEY);
+    env.put("USERPILOT_ENDPOINT", endpointWithoutSlash(standIn));
+    env.put("PORT", "0");
+    env.put("SQS_PORT", Integer.toString(freePort()));
+    env.put("DATA_DIR", dataDir.toString());
+    return env;
+  }
 }
