@@ -18,8 +18,8 @@ import java.util.Map;
 /**
  * Peak resident memory of the local runner as local/relay.sh starts it (bounded heap), read from the
  * kernel (/proc/PID/status VmHWM) and reset between measurements (/proc/PID/clear_refs "5"): after start,
- * under a 4,000-event request (refused: over Segment's 2,500 events, but parsed first), under the largest
- * accepted request (2,500 events, ~500 KB), and under a 1,000-entry GET /dead-letters?limit=1000.
+ * under a 4,000-event request (Segment's largest batch, accepted), under a 2,500-event request of larger
+ * events (~500 KB), and under a 1,000-entry listing (GET /rejected?limit=1000, the dead letters' paging code).
  */
 final class LocalRunnerMemory {
   /** The flags local/relay.sh gives the JVM by default. */
