@@ -24,6 +24,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -394,11 +395,17 @@ public final class Dispatcher {
   }
 
   private static boolean acceptedBefore(InboundMessage message, Instant when) {
+    OptionalLong acceptedAt = acceptedAtMillis(message);
+    return acceptedAt.isPresent() && acceptedAt.getAsLong() < when.toEpochMilli();
+  }
+
+  /** When ingest accepted the event (its stamp), if the message says. */
+  private static OptionalLong acceptedAtMillis(InboundMessage message) {
     String acceptedAt = message.attributes().get(IngestService.ACCEPTED_AT_ATTRIBUTE);
     try {
-      return acceptedAt != null && Long.parseLong(acceptedAt) < when.toEpochMilli();
+      return acceptedAt == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(acceptedAt));
     } catch (NumberFormatException e) {
-      return false;
+      return OptionalLong.empty();
     }
   }
 
@@ -624,12 +631,8 @@ public final class Dispatcher {
   }
 
   private static long ageSeconds(InboundMessage message, Instant now) {
-    String acceptedAt = message.attributes().get(IngestService.ACCEPTED_AT_ATTRIBUTE);
-    try {
-      return acceptedAt == null ? 0 : Math.max(0, (now.toEpochMilli() - Long.parseLong(acceptedAt)) / 1000);
-    } catch (NumberFormatException e) {
-      return 0;
-    }
+    OptionalLong acceptedAt = acceptedAtMillis(message);
+    return acceptedAt.isPresent() ? Math.max(0, (now.toEpochMilli() - acceptedAt.getAsLong()) / 1000) : 0;
   }
 
   private static String truncate(String value) {
