@@ -2,7 +2,6 @@ package com.userpilotrelay.local;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigUtil;
 import com.userpilotrelay.config.ConfigException;
 import com.userpilotrelay.config.Setting;
 import com.userpilotrelay.queue.SqsClients;
@@ -14,40 +13,32 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.Props;
-import org.apache.pekko.pattern.Patterns;
 import org.elasticmq.actor.QueueManagerActor;
-import org.elasticmq.actor.queue.QueueEvent;
-import org.elasticmq.persistence.sql.SqlQueuePersistenceActor;
 import org.elasticmq.rest.sqs.SQSRestServer;
 import org.elasticmq.rest.sqs.TheSQSRestServerBuilder;
 import org.elasticmq.server.config.ElasticMQServerConfig;
 import org.elasticmq.util.NowProvider;
 import scala.Option;
 import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
-import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
 
 /**
- * ElasticMQ on 127.0.0.1 with its messages in an H2 file under DATA_DIR, so an event answered 200 survives
- * {@code kill -9}.
+ * ElasticMQ on 127.0.0.1 with its messages in an H2 file under DATA_DIR ({@link QueueStore}), so an event
+ * answered 200 survives {@code kill -9}, in its user's order.
  *
  * <p>Started the way {@code org.elasticmq.server.ElasticMQServer#start} starts it (same config class, same
- * actors), but in an order that has no race: ElasticMQServer binds the SQS port first and restores the
- * persisted queues and messages asynchronously afterwards, so a client that is quick can find a queue
- * missing or empty. Here the queue manager asks the SQL persistence actor to restore and waits for its
- * answer, and only then binds the REST server.
+ * queue manager), but in an order that has no race: ElasticMQServer binds the SQS port first and restores
+ * the persisted queues and messages asynchronously afterwards, so a client that is quick can find a queue
+ * missing or empty. Here the store creates the queues and gives them their messages first, and only then
+ * is the REST server bound.
  *
  * <p>ElasticMQ itself listens on an internal loopback address a web page cannot guess (a random 127.x.y.z
  * where the system allows it, a random port always); the runner's own SQS client talks to it there.
@@ -64,11 +55,6 @@ final class LocalSqs implements AutoCloseable {
   static final Duration RESTORE_TIMEOUT = Duration.ofSeconds(60);
   static final Duration UNBIND_WAIT = Duration.ofSeconds(3);
 
-  /**
-   * ElasticMQ's DB opens scalikejdbc's JVM-wide connection pool once per JVM and never again; a second
-   * start in the same JVM (tests) points that pool at its own file itself.
-   */
-  private static boolean poolOpenedBefore;
   private static LocalSqs running;
 
   private final ActorSystem system;
@@ -81,10 +67,13 @@ final class LocalSqs implements AutoCloseable {
   private final String deadLetterUrl;
   private final String rejectedUrl;
   private final Path database;
+  private final QueueStore store;
 
   private LocalSqs(ActorSystem system, SQSRestServer rest, SqsPortGuard guard, SqsClient client, URI endpoint,
-      URI internalEndpoint, String queueUrl, String deadLetterUrl, String rejectedUrl, Path database) {
+      URI internalEndpoint, String queueUrl, String deadLetterUrl, String rejectedUrl, Path database,
+      QueueStore store) {
     this.system = system;
+    this.store = store;
     this.rest = rest;
     this.guard = guard;
     this.client = client;
@@ -112,32 +101,23 @@ final class LocalSqs implements AutoCloseable {
     // DB_CLOSE_ON_EXIT=FALSE: H2's own shutdown hook must not close the file under a graceful stop that is
     // still deleting delivered messages; stop() closes it last.
     String url = "jdbc:h2:file:" + database + ";WRITE_DELAY=0;RETENTION_TIME=5000;DB_CLOSE_ON_EXIT=FALSE";
-    preflight(url, dir);
-
     InetAddress internalHost = internalHost();
-    Config config = ConfigFactory.parseString(config(port, internalHost.getHostAddress(), url, maxReceiveCount))
+    Config config = ConfigFactory.parseString(config(port, internalHost.getHostAddress(), maxReceiveCount))
         .withFallback(ConfigFactory.load())
         .resolve();
     ElasticMQServerConfig server = new ElasticMQServerConfig(config);
-
-    if (poolOpenedBefore) {
-      scalikejdbc.ConnectionPool$ pools = scalikejdbc.ConnectionPool$.MODULE$;
-      var settings = pools.singleton$default$4();
-      pools.singleton(url, "", "", settings, pools.singleton$default$5(url, "", "", settings));
-    }
-    poolOpenedBefore = true;
+    QueueStore store = openStore(url, dir, server);
 
     ActorSystem system = ActorSystem.create("elasticmq", config);
     SQSRestServer rest = null;
     SqsPortGuard guard = null;
     SqsClient client = null;
     try {
-      // The same two actors ElasticMQServer creates, by their constructors.
-      ActorRef persistence = system.actorOf(Props.create(SqlQueuePersistenceActor.class,
-          server.sqlQueuePersistenceConfig(), server.baseQueues()), "queue-persistence");
+      // ElasticMQServer's queue manager, by its constructor, with the relay's store as its persistence listener.
+      ActorRef persistence = system.actorOf(store.listener(), "queue-store");
       ActorRef queueManager = system.actorOf(Props.create(QueueManagerActor.class,
           new NowProvider(), limits(server), Option.apply(persistence)), "queue-manager");
-      restore(persistence, queueManager);
+      restore(store, queueManager);
 
       // Only now, with every queue and message back in place, do the SQS ports open. Queue URLs name the
       // public port (node-address), which is where users send them.
@@ -154,30 +134,18 @@ final class LocalSqs implements AutoCloseable {
       URI endpoint = URI.create("http://127.0.0.1:" + port);
       URI internalEndpoint = URI.create("http://" + internalHost.getHostAddress() + ":" + internal.getPort());
       client = SqsClients.local(internalEndpoint);
-      String deadLetterUrl = queueUrl(client, DEAD_LETTER_QUEUE, Map.of(
-          QueueAttributeName.FIFO_QUEUE, "true",
-          QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(VISIBILITY_TIMEOUT_SECONDS)));
-      String rejectedUrl = queueUrl(client, REJECTED_QUEUE, Map.of(
-          QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(VISIBILITY_TIMEOUT_SECONDS)));
-      String deadLetterArn = client.getQueueAttributes(b -> b.queueUrl(deadLetterUrl)
-          .attributeNames(QueueAttributeName.QUEUE_ARN)).attributes().get(QueueAttributeName.QUEUE_ARN);
-      // Persisted queue settings win over the config on restore: apply this run's settings explicitly.
-      Map<QueueAttributeName, String> events = Map.of(
-          QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(VISIBILITY_TIMEOUT_SECONDS),
-          QueueAttributeName.REDRIVE_POLICY, "{\"deadLetterTargetArn\":\"" + deadLetterArn
-              + "\",\"maxReceiveCount\":\"" + maxReceiveCount + "\"}");
-      Map<QueueAttributeName, String> create = new java.util.HashMap<>(events);
-      create.put(QueueAttributeName.FIFO_QUEUE, "true");
-      String queueUrl = queueUrl(client, EVENTS_QUEUE, create);
-      client.setQueueAttributes(b -> b.queueUrl(queueUrl).attributes(events));
+      // The store created the three queues from this run's config, settings included.
+      String deadLetterUrl = client.getQueueUrl(b -> b.queueName(DEAD_LETTER_QUEUE)).queueUrl();
+      String rejectedUrl = client.getQueueUrl(b -> b.queueName(REJECTED_QUEUE)).queueUrl();
+      String queueUrl = client.getQueueUrl(b -> b.queueName(EVENTS_QUEUE)).queueUrl();
       running = new LocalSqs(system, rest, guard, client, endpoint, internalEndpoint, queueUrl, deadLetterUrl,
-          rejectedUrl, database);
+          rejectedUrl, database, store);
       return running;
     } catch (RuntimeException e) {
       if (client != null) {
         client.close();
       }
-      shutdown(system, guard, rest);
+      shutdown(system, guard, rest, store);
       throw e;
     }
   }
@@ -201,9 +169,9 @@ final class LocalSqs implements AutoCloseable {
   }
 
   /** Fails with a message naming DATA_DIR when the file cannot be opened (locked by another relay, read-only). */
-  private static void preflight(String url, Path dir) {
-    try (Connection connection = DriverManager.getConnection(url, "", "")) {
-      connection.isValid(1);
+  private static QueueStore openStore(String url, Path dir, ElasticMQServerConfig server) {
+    try {
+      return QueueStore.open(url, server.baseQueues());
     } catch (SQLException e) {
       String detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().split("\n")[0];
       throw new ConfigException(Setting.DATA_DIR.name() + ": cannot open the queue store in " + dir
@@ -211,28 +179,15 @@ final class LocalSqs implements AutoCloseable {
     }
   }
 
-  private static void restore(ActorRef persistence, ActorRef queueManager) {
-    Object result;
+  private static void restore(QueueStore store, ActorRef queueManager) {
     try {
-      result = Patterns.ask(persistence, new QueueEvent.Restore(queueManager), RESTORE_TIMEOUT)
-          .toCompletableFuture().get(RESTORE_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
+      store.restore(queueManager, RESTORE_TIMEOUT);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while restoring the queues", e);
-    } catch (ExecutionException | TimeoutException e) {
+    } catch (Exception e) {
       throw new IllegalStateException("could not restore the queues from DATA_DIR within "
-          + RESTORE_TIMEOUT.toSeconds() + " s; see the log above", e);
-    }
-    if (result instanceof scala.util.Either<?, ?> either && either.isLeft()) {
-      throw new IllegalStateException("could not restore the queues from DATA_DIR: " + either);
-    }
-  }
-
-  private static String queueUrl(SqsClient client, String name, Map<QueueAttributeName, String> attributes) {
-    try {
-      return client.getQueueUrl(b -> b.queueName(name)).queueUrl();
-    } catch (QueueDoesNotExistException absent) {
-      return client.createQueue(b -> b.queueName(name).attributes(attributes)).queueUrl();
+          + RESTORE_TIMEOUT.toSeconds() + " s: " + e.getMessage(), e);
     }
   }
 
@@ -242,7 +197,7 @@ final class LocalSqs implements AutoCloseable {
   }
 
   /** ElasticMQ's own configuration (the keys of its reference.conf), for this run. */
-  static String config(int port, String internalHost, String jdbcUrl, int maxReceiveCount) {
+  static String config(int port, String internalHost, int maxReceiveCount) {
     return String.join("\n", List.of(
         "pekko.loglevel = WARNING",
         "pekko.stdout-loglevel = WARNING",
@@ -265,15 +220,9 @@ final class LocalSqs implements AutoCloseable {
         "    deadLettersQueue { name = \"" + DEAD_LETTER_QUEUE + "\", maxReceiveCount = " + maxReceiveCount + " }",
         "  }",
         "}",
+        // The relay's QueueStore keeps the messages; ElasticMQ's own storages stay off.
         "queues-storage.enabled = false",
-        "messages-storage {",
-        "  enabled = true",
-        "  driver-class = \"org.h2.Driver\"",
-        "  uri = " + ConfigUtil.quoteString(jdbcUrl),
-        "  username = \"\"",
-        "  password = \"\"",
-        "  prune-data-on-init = false",
-        "}"));
+        "messages-storage.enabled = false"));
   }
 
   SqsClient client() {
@@ -316,14 +265,14 @@ final class LocalSqs implements AutoCloseable {
   public void close() {
     synchronized (LocalSqs.class) {
       client.close();
-      shutdown(system, guard, rest);
+      shutdown(system, guard, rest, store);
       if (running == this) {
         running = null;
       }
     }
   }
 
-  private static void shutdown(ActorSystem system, SqsPortGuard guard, SQSRestServer rest) {
+  private static void shutdown(ActorSystem system, SqsPortGuard guard, SQSRestServer rest, QueueStore store) {
     if (guard != null) {
       guard.close();
     }
@@ -344,6 +293,7 @@ final class LocalSqs implements AutoCloseable {
     } catch (ExecutionException | TimeoutException e) {
       // fall through: the pool is closed regardless
     }
-    scalikejdbc.ConnectionPool$.MODULE$.closeAll();
+    // Last: what ElasticMQ handed the store before it stopped is written, then the file is closed.
+    store.close();
   }
 }

@@ -236,14 +236,12 @@ class RelayJarIT {
   }
 
   /**
-   * Per-user order across a kill -9 and restart. Fails today, reliably: ElasticMQ 1.7.1's SQL persistence
-   * restores FIFO messages as standard ones (DBMessage.toInternalMessage passes isFifo=false and orderIndex=0),
-   * so a restored group's messages are ordered by their next delivery time only; the events that were in flight
-   * at the kill share one and come back in any order (seen: k1 [10, 11, 13, 10, 12, 11]).
+   * Per-user order across a kill -9 and restart: each user's events first arrive in the order they were
+   * accepted, and what arrives again after the restart is in that order too. Failed reliably with ElasticMQ's
+   * own SQL persistence, which restores FIFO messages as standard ones ordered by their next delivery time
+   * (seen: k1 [10, 11, 13, 10, 12, 11]); {@link QueueStore} restores them as FIFO messages with their order keys.
    */
   @Test
-  @org.junit.jupiter.api.Disabled("ElasticMQ 1.7.1 restores FIFO messages without their order (see the javadoc);"
-      + " the runner must restore them itself before this can pass")
   void killDashNineMidDeliveryKeepsEachUsersOrder() throws Exception {
     KillRun run = killMidDeliveryAndRestart("order");
     Map<String, List<Integer>> firstArrivals = new TreeMap<>();
