@@ -11,6 +11,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLIntegrityConstraintViolationException;
 import java.sql.Statement;
 import java.sql.Types;
 import java.time.Duration;
@@ -79,6 +80,8 @@ final class QueueStore implements AutoCloseable {
   /** How many changes one commit takes at most; more wait for the next. */
   static final int MAX_CHANGES_PER_COMMIT = 4_096;
   static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
+  /** SQS's largest message and attributes, with room. */
+  static final int MAX_INPLACE_BYTES = 1_100_000;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String COLUMNS = "message_id, delivery_receipts, next_delivery, content, attributes, created,"
       + " received, receive_count, group_id, deduplication_id, tracing_id, sequence_number,"
@@ -113,6 +116,11 @@ final class QueueStore implements AutoCloseable {
         org.elasticmq.persistence.QueueSorter$.MODULE$.sortCreateQueues(queues));
     Connection connection = DriverManager.getConnection(jdbcUrl, "", "");
     try {
+      // Message bodies (at most 1 MiB in SQS) stay in their row, not in H2's separate LOB store, which
+      // costs a second write and a cleaner thread per message. The setting is kept in the file.
+      try (Statement s = connection.createStatement()) {
+        s.execute("set max_length_inplace_lob " + MAX_INPLACE_BYTES);
+      }
       connection.setAutoCommit(false);
       return new QueueStore(connection, List.copyOf(ordered));
     } catch (SQLException | RuntimeException e) {
@@ -292,8 +300,7 @@ final class QueueStore implements AutoCloseable {
         s.execute("alter table " + name + " add column if not exists created_nanos bigint");
         s.execute("alter table " + name + " add column if not exists order_index int");
       }
-      // MERGE: a message added twice (a move back from the dead-letter queue) replaces its row.
-      this.add = connection.prepareStatement("merge into " + name + " (" + COLUMNS + ") key (message_id)"
+      this.add = connection.prepareStatement("insert into " + name + " (" + COLUMNS + ")"
           + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
       this.update = connection.prepareStatement("update " + name + " set delivery_receipts = ?, next_delivery = ?,"
           + " received = ?, receive_count = ? where message_id = ?");
@@ -317,7 +324,14 @@ final class QueueStore implements AutoCloseable {
       add.setString(13, m.deadLetterSourceQueueName().getOrElse(() -> null));
       add.setLong(14, Math.addExact(Math.multiplyExact(created.getEpochSecond(), 1_000_000_000L), created.getNano()));
       add.setInt(15, m.orderIndex());
-      add.executeUpdate();
+      try {
+        add.executeUpdate();
+      } catch (SQLIntegrityConstraintViolationException stillThere) {
+        // Added again under the same id (moved back to this queue) before its removal reached the store:
+        // the new row replaces the old one. H2 undoes only the failed statement, not the transaction.
+        remove(m.id());
+        add.executeUpdate();
+      }
     }
 
     /** A receive or a visibility change: what ElasticMQ changes on a message after it is added. */
@@ -341,9 +355,11 @@ final class QueueStore implements AutoCloseable {
       }
     }
 
+    /** Oldest first, as they were added (the deduplication window expects ids in that order). */
     List<InternalMessage> readAll() throws SQLException {
       List<InternalMessage> messages = new ArrayList<>();
-      try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("select " + COLUMNS + " from " + name)) {
+      try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("select " + COLUMNS + " from "
+          + name + " order by coalesce(created_nanos, created * 1000000), order_index")) {
         while (rs.next()) {
           messages.add(message(rs));
         }

@@ -260,6 +260,17 @@ class RelayJarIT {
     }
   }
 
+  /** The jar carries the runner's deduplication history in place of ElasticMQ's (local/pom.xml's shade filter). */
+  @Test
+  void theJarMakesElasticMqUseTheDeduplicationWindow() throws Exception {
+    assertTrue(Files.isRegularFile(JAR), "build the jar first (mvn verify): " + JAR);
+    try (java.util.jar.JarFile jar = new java.util.jar.JarFile(JAR.toFile())) {
+      java.util.jar.JarEntry companion = jar.getJarEntry("org/elasticmq/FifoDeduplicationIdsHistory$.class");
+      String bytes = new String(jar.getInputStream(companion).readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+      assertTrue(bytes.contains("com/userpilotrelay/local/DeduplicationWindow"), "ElasticMQ's own copy is in the jar");
+    }
+  }
+
   @Test
   void checkAndABadSettingExitAsDocumented() throws Exception {
     try (StandInUserpilot standIn = new StandInUserpilot()) {
