@@ -48,9 +48,14 @@ public final class DeduplicationWindow extends FifoDeduplicationIdsHistory {
     return this;
   }
 
+  /**
+   * The first message with this id, once it is in DATA_DIR ({@link StoredMessages}); before that, none, so
+   * that ElasticMQ stores the repeat too instead of answering it from memory.
+   */
   @Override
   public Option<InternalMessage> wasRegistered(Option<DeduplicationId> deduplicationId) {
-    return deduplicationId.isDefined() ? Option.apply(byId.get(deduplicationId.get().id())) : Option.empty();
+    InternalMessage first = deduplicationId.isDefined() ? byId.get(deduplicationId.get().id()) : null;
+    return first != null && StoredMessages.isStored(first.id()) ? Option.apply(first) : Option.empty();
   }
 
   /** Forgets the ids added more than five minutes ago, as ElasticMQ's does (it calls this every second). */

@@ -60,6 +60,9 @@ final class HttpFront {
   interface Routes {
     boolean ready();
 
+    /** Why the queue store refuses writes, or null while it takes them. */
+    String storeFailure();
+
     ObjectNode stats();
 
     /** Up to {@code limit} dead letters after the cursor {@code after} (null: from the start), and the next cursor. */
@@ -255,6 +258,9 @@ final class HttpFront {
   }
 
   private Response health() {
+    if (routes.storeFailure() != null) {
+      return json(503, Json.object().put("status", "failing"));
+    }
     boolean ready = routes.ready();
     return json(ready ? 200 : 503, Json.object().put("status", ready ? "ok" : "starting"));
   }

@@ -320,6 +320,11 @@ public final class LocalRelay {
       return sqs.internalEndpoint();
     }
 
+    /** The embedded SQS and its store (tests reach the store through it). */
+    LocalSqs sqs() {
+      return sqs;
+    }
+
     public Path dataDir() {
       return settings.dataDir().toAbsolutePath().normalize();
     }
@@ -335,6 +340,11 @@ public final class LocalRelay {
     @Override
     public boolean ready() {
       return ready && !stopping;
+    }
+
+    @Override
+    public String storeFailure() {
+      return sqs.storeFailure();
     }
 
     @Override

@@ -107,8 +107,13 @@ final class LocalSqs implements AutoCloseable {
         .resolve();
     ElasticMQServerConfig server = new ElasticMQServerConfig(config);
     QueueStore store = openStore(url, dir, server);
-
-    ActorSystem system = ActorSystem.create("elasticmq", config);
+    ActorSystem system;
+    try {
+      system = ActorSystem.create("elasticmq", config);
+    } catch (RuntimeException e) {
+      store.close(); // else the file stays locked for this JVM
+      throw e;
+    }
     SQSRestServer rest = null;
     SqsPortGuard guard = null;
     SqsClient client = null;
@@ -253,6 +258,15 @@ final class LocalSqs implements AutoCloseable {
 
   Path database() {
     return database;
+  }
+
+  QueueStore store() {
+    return store;
+  }
+
+  /** Why the store refuses writes (see the log), or null. */
+  String storeFailure() {
+    return store.failure();
   }
 
   /** Approximate number of messages (visible, in flight and delayed), as SQS reports it. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.userpilotrelay.observe.Log;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -93,6 +94,7 @@ final class QueueStore implements AutoCloseable {
   private final LinkedBlockingQueue<Change> changes = new LinkedBlockingQueue<>();
   private final Thread writer;
   private volatile boolean closing;
+  private boolean closed;
   private volatile String failure;
 
   private QueueStore(Connection connection, List<CreateQueueMetadata> queues) throws SQLException {
@@ -122,7 +124,9 @@ final class QueueStore implements AutoCloseable {
         s.execute("set max_length_inplace_lob " + MAX_INPLACE_BYTES);
       }
       connection.setAutoCommit(false);
-      return new QueueStore(connection, List.copyOf(ordered));
+      QueueStore store = new QueueStore(connection, List.copyOf(ordered));
+      StoredMessages.storeOpened();
+      return store;
     } catch (SQLException | RuntimeException e) {
       connection.close();
       throw e;
@@ -146,6 +150,10 @@ final class QueueStore implements AutoCloseable {
       }
       ActorRef queueActor = (ActorRef) either.toOption().get();
       List<InternalMessage> messages = tables.get(queue.name()).readAll();
+      if (queue.isFifo()) {
+        long now = System.currentTimeMillis();
+        messages.forEach(m -> StoredMessages.stored(m.id(), now));
+      }
       ask(queueActor, new RestoreMessages(CollectionConverters.asScala(messages).toList()), timeout);
     }
     writer.start();
@@ -156,6 +164,16 @@ final class QueueStore implements AutoCloseable {
         .get(timeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
   }
 
+  /** The store's own connection: tests break the store through it (H2 connections take calls from any thread). */
+  Connection connection() {
+    return connection;
+  }
+
+  /** What the file holds for a queue, oldest first, as a restore would give it to ElasticMQ. */
+  List<InternalMessage> stored(String queueName) throws SQLException {
+    return tables.get(queueName).readAll();
+  }
+
   /** Why the store refuses changes, or null while it takes them. */
   String failure() {
     return failure;
@@ -163,7 +181,11 @@ final class QueueStore implements AutoCloseable {
 
   /** Writes what is waiting, stops the writer and closes the file. Call after ElasticMQ has stopped. */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     closing = true;
     try {
       writer.join(CLOSE_WAIT.toMillis());
@@ -175,8 +197,10 @@ final class QueueStore implements AutoCloseable {
     } catch (SQLException e) {
       Log.warn("queue store: closing the file failed", Map.of("error", firstLine(e)));
     }
+    StoredMessages.storeClosed();
   }
 
+  /** A queue event to write, and whom to acknowledge it to once it is committed (none for a queue's deletion). */
   private record Change(QueueEvent event, ActorRef replyTo) {}
 
   /** Takes ElasticMQ's events on its actor thread and hands them to the writer, in the order they came. */
@@ -230,7 +254,8 @@ final class QueueStore implements AutoCloseable {
           apply(change.event());
         }
         connection.commit();
-      } catch (SQLException | RuntimeException e) {
+        markStored(batch);
+      } catch (Throwable e) { // an Error too: the writer must not end with changes left unanswered
         failure = firstLine(e);
         Log.error("queue store: a write to DATA_DIR failed; no change is acknowledged from now on, so no request"
             + " is answered 200 (restart the runner once the disk is fixed)", Map.of("error", failure));
@@ -245,6 +270,19 @@ final class QueueStore implements AutoCloseable {
       if (change.replyTo() != null) {
         change.replyTo().tell(failure == null ? OperationSuccessful$.MODULE$
             : new Status.Failure(new IllegalStateException("queue store: " + failure)), ActorRef.noSender());
+      }
+    }
+  }
+
+  /** The FIFO messages this commit added, for the deduplication windows (see StoredMessages). */
+  private void markStored(List<Change> batch) {
+    long now = System.currentTimeMillis();
+    for (Change change : batch) {
+      if (change.event() instanceof QueueEvent.MessageAdded added) {
+        Table table = tables.get(added.queueName());
+        if (table != null && table.fifo) {
+          StoredMessages.stored(added.message().id(), now);
+        }
       }
     }
   }
@@ -273,7 +311,7 @@ final class QueueStore implements AutoCloseable {
     }
   }
 
-  private static String firstLine(Exception e) {
+  private static String firstLine(Throwable e) {
     String message = e.getMessage();
     return message == null ? e.getClass().getSimpleName() : message.split("\n")[0];
   }
@@ -355,35 +393,50 @@ final class QueueStore implements AutoCloseable {
       }
     }
 
-    /** Oldest first, as they were added (the deduplication window expects ids in that order). */
+    /**
+     * Oldest first, as they were added (the deduplication window expects ids in that order). A row an
+     * earlier runner wrote (ElasticMQ's store) has its time in milliseconds only: rows of the same
+     * millisecond are put in the order ElasticMQ took them (its sequence numbers, whole numbers counted up
+     * within a run, compare by length then text) and given that order as nanoseconds within the millisecond.
+     */
     List<InternalMessage> readAll() throws SQLException {
       List<InternalMessage> messages = new ArrayList<>();
       try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("select " + COLUMNS + " from "
-          + name + " order by coalesce(created_nanos, created * 1000000), order_index")) {
+          + name + " order by coalesce(created_nanos, created * 1000000), order_index, length(sequence_number),"
+          + " sequence_number")) {
+        long previousMillis = Long.MIN_VALUE;
+        int sameMillisecond = 0;
         while (rs.next()) {
-          messages.add(message(rs));
+          long nanos = rs.getLong("created_nanos");
+          boolean earlierRunner = rs.wasNull();
+          if (earlierRunner) {
+            long millis = rs.getLong("created");
+            sameMillisecond = millis == previousMillis ? sameMillisecond + 1 : 0;
+            previousMillis = millis;
+            nanos = millis * 1_000_000L + Math.min(sameMillisecond, 999_999);
+          }
+          messages.add(message(rs, nanos, earlierRunner ? Charset.defaultCharset() : StandardCharsets.UTF_8));
         }
       }
       return messages;
     }
 
-    private InternalMessage message(ResultSet rs) throws SQLException {
-      long createdNanos = rs.getLong("created_nanos");
-      Instant created = rs.wasNull() ? Instant.ofEpochMilli(rs.getLong("created"))
-          : Instant.ofEpochSecond(0, createdNanos);
+    /** {@code charset}: ElasticMQ's own store wrote text in the platform's default charset. */
+    private InternalMessage message(ResultSet rs, long createdNanos, Charset charset) throws SQLException {
+      Instant created = Instant.ofEpochSecond(0, createdNanos);
       int orderIndex = rs.getInt("order_index");
       long received = rs.getLong("received");
       Received firstReceive = rs.wasNull() ? NeverReceived$.MODULE$
           : new OnDateTimeReceived(OffsetDateTime.ofInstant(Instant.ofEpochMilli(received), ZoneOffset.UTC));
       ArrayBuffer<String> receipts = new ArrayBuffer<>();
-      for (JsonNode receipt : json(rs.getBytes("delivery_receipts"))) {
+      for (JsonNode receipt : json(rs.getBytes("delivery_receipts"), charset)) {
         receipts.addOne(receipt.asText());
       }
       String deduplicationId = rs.getString("deduplication_id");
       String tracingId = rs.getString("tracing_id");
       return new InternalMessage(rs.getString("message_id"), receipts, rs.getLong("next_delivery"),
-          new MessageContent(new String(rs.getBytes("content"), StandardCharsets.UTF_8)),
-          attributes(rs.getBytes("attributes")), OffsetDateTime.ofInstant(created, ZoneOffset.UTC), orderIndex,
+          new MessageContent(new String(rs.getBytes("content"), charset)),
+          attributes(rs.getBytes("attributes"), charset), OffsetDateTime.ofInstant(created, ZoneOffset.UTC), orderIndex,
           firstReceive, rs.getInt("receive_count"), fifo, Option.apply(rs.getString("group_id")),
           Option.apply(deduplicationId).map(DeduplicationId::new), Option.apply(tracingId).map(TracingId::new),
           Option.apply(rs.getString("sequence_number")), Option.apply(rs.getString("dead_letter_source_queue_name")));
@@ -403,10 +456,29 @@ final class QueueStore implements AutoCloseable {
      */
     private static byte[] receipts(InternalMessage m) {
       ArrayNode list = JSON.createArrayNode();
-      if (m.deliveryReceipts().nonEmpty()) {
-        list.add(m.deliveryReceipts().last());
+      String newest = newestReceipt(m);
+      if (newest != null) {
+        list.add(newest);
       }
       return list.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * ElasticMQ's queue actor may be adding a receipt (a later receive) while the writer reads the list.
+     * That receive brings its own change, written after this one; so a read that fails is tried again, and
+     * none at all is as good as a stale one.
+     */
+    private static String newestReceipt(InternalMessage m) {
+      for (int attempt = 0; attempt < 3; attempt++) {
+        try {
+          scala.collection.mutable.Buffer<String> receipts = m.deliveryReceipts();
+          int size = receipts.length();
+          return size == 0 ? null : receipts.apply(size - 1);
+        } catch (RuntimeException racing) {
+          Thread.onSpinWait();
+        }
+      }
+      return null;
     }
 
     /** ElasticMQ's layout: a list of {key, primaryDataType, stringValue, customType}. */
@@ -428,9 +500,9 @@ final class QueueStore implements AutoCloseable {
       return list.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    private static scala.collection.immutable.Map<String, MessageAttribute> attributes(byte[] stored) {
+    private static scala.collection.immutable.Map<String, MessageAttribute> attributes(byte[] stored, Charset charset) {
       scala.collection.immutable.Map<String, MessageAttribute> attributes = scala.collection.immutable.Map$.MODULE$.empty();
-      for (JsonNode a : json(stored)) {
+      for (JsonNode a : json(stored, charset)) {
         String value = a.path("stringValue").asText();
         Option<String> customType = a.hasNonNull("customType") ? Option.apply(a.get("customType").asText()) : Option.empty();
         MessageAttribute attribute = switch (a.path("primaryDataType").asText()) {
@@ -443,12 +515,12 @@ final class QueueStore implements AutoCloseable {
       return attributes;
     }
 
-    private static JsonNode json(byte[] stored) {
+    private static JsonNode json(byte[] stored, Charset charset) {
       if (stored == null || stored.length == 0) {
         return JSON.createArrayNode();
       }
       try {
-        return JSON.readTree(stored);
+        return JSON.readTree(new String(stored, charset));
       } catch (java.io.IOException e) {
         throw new IllegalStateException("queue store: a stored message is not readable JSON: " + e.getMessage(), e);
       }

@@ -60,6 +60,39 @@ class DeduplicationWindowTest {
     assertEquals(0, window.size());
   }
 
+  /** With a store open, a repeat counts as one only once the first message is in DATA_DIR. */
+  @Test
+  void aRepeatCountsOnlyOnceTheFirstMessageIsStored() {
+    StoredMessages.storeOpened();
+    try {
+      DeduplicationWindow window = new DeduplicationWindow();
+      window.addNew(message("m-unstored", "dedup-s", T0, "{}"));
+      assertTrue(window.wasRegistered(Option.apply(new DeduplicationId("dedup-s"))).isEmpty(),
+          "not yet written: ElasticMQ must store the repeat");
+      StoredMessages.stored("m-unstored", System.currentTimeMillis());
+      assertEquals("m-unstored", window.wasRegistered(Option.apply(new DeduplicationId("dedup-s"))).get().id());
+    } finally {
+      StoredMessages.storeClosed();
+    }
+  }
+
+  @Test
+  void storedIdsAreKeptLongerThanTheWindowAndThenDropped() {
+    StoredMessages.storeOpened();
+    try {
+      long t = 1_000_000L;
+      StoredMessages.stored("a", t);
+      StoredMessages.stored("b", t + 60_000);
+      StoredMessages.stored("c", t + StoredMessages.KEPT_MILLIS);
+      assertTrue(StoredMessages.isStored("a"), "kept for KEPT_MILLIS");
+      StoredMessages.stored("d", t + StoredMessages.KEPT_MILLIS + 1);
+      assertTrue(!StoredMessages.isStored("a") && StoredMessages.isStored("b") && StoredMessages.isStored("d"));
+      assertEquals(3, StoredMessages.size());
+    } finally {
+      StoredMessages.storeClosed();
+    }
+  }
+
   @Test
   void aMessageWithoutAnIdIsNotRemembered() {
     DeduplicationWindow window = new DeduplicationWindow();

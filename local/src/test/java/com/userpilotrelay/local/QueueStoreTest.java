@@ -175,32 +175,78 @@ class QueueStoreTest {
    */
   @Test
   void afterAFailedCommitNoChangeIsAcknowledged() throws Exception {
-    String url = "jdbc:h2:mem:queue-store-failure;DB_CLOSE_DELAY=-1";
-    ElasticMQServerConfig server = new ElasticMQServerConfig(ConfigFactory.parseString(
-        LocalSqs.config(0, "127.0.0.1", 5)).withFallback(ConfigFactory.load()).resolve());
-    ActorSystem system = ActorSystem.create("queue-store-test", ConfigFactory.parseString(
-        "pekko.loglevel = ERROR\npekko.stdout-loglevel = ERROR").withFallback(ConfigFactory.load()));
-    try (QueueStore store = QueueStore.open(url, server.baseQueues());
-        Connection other = DriverManager.getConnection(url, "", "")) {
-      ActorRef queueManager = system.actorOf(org.apache.pekko.actor.Props.create(
-          org.elasticmq.actor.QueueManagerActor.class, new org.elasticmq.util.NowProvider(),
-          org.elasticmq.StrictSQSLimits$.MODULE$, Option.apply(system.actorOf(store.listener()))));
-      store.restore(queueManager, Duration.ofSeconds(10));
-      ActorRef listener = system.actorOf(store.listener());
-
+    withStore("failure", (store, listener) -> {
       assertEquals(OperationSuccessful$.MODULE$, ask(listener, added("m-1")));
       assertNull(store.failure());
-      try (Statement s = other.createStatement(); java.sql.ResultSet rs = s.executeQuery(
-          "select count(*) from information_schema.tables where table_name like 'MESSAGE_USERPILOT_RELAY_EVENTS_FIFO%'")) {
-        rs.next();
-        assertEquals(1, rs.getInt(1));
-      }
-      try (Statement s = other.createStatement()) {
+      try (Connection other = DriverManager.getConnection("jdbc:h2:mem:queue-store-failure", "", "");
+          Statement s = other.createStatement()) {
         s.execute("drop all objects");
       }
       assertRefused(listener, added("m-2"));
       assertNotNull(store.failure());
       assertRefused(listener, added("m-3"));
+    });
+  }
+
+  /**
+   * The order keys survive to the nanosecond: messages added within one millisecond, across batches, come
+   * back in ElasticMQ's FIFO order (its comparator: created, then the index in the batch).
+   */
+  @Test
+  void messagesOfOneMillisecondKeepTheirOrder() throws Exception {
+    OffsetDateTime t0 = OffsetDateTime.parse("2026-12-06T10:00:00.000123Z");
+    // Sent order: batch A (created t0, indexes 0..2), then batch B (t0 + 400 ns, indexes 0..2).
+    List<String> sentOrder = List.of("a0", "a1", "a2", "b0", "b1", "b2");
+    withStore("order", (store, listener) -> {
+      for (String id : List.of("b2", "a1", "b0", "a2", "a0", "b1")) { // arrival order at the store: any
+        OffsetDateTime created = id.startsWith("a") ? t0 : t0.plusNanos(400);
+        assertEquals(OperationSuccessful$.MODULE$, ask(listener, added(id, created, id.charAt(1) - '0')));
+      }
+      List<InternalMessage> restored = new ArrayList<>(store.stored(LocalSqs.EVENTS_QUEUE));
+      assertTrue(restored.stream().allMatch(InternalMessage::isFifo), "restored as FIFO messages");
+      restored.sort((x, y) -> y.compareTo(x)); // ElasticMQ's priority queue hands out the greatest first
+      assertEquals(sentOrder, restored.stream().map(InternalMessage::id).toList());
+    });
+  }
+
+  /** Rows ElasticMQ's own store wrote in one millisecond come back in the order its sequence numbers give. */
+  @Test
+  void anEarlierRunnersRowsOfOneMillisecondComeBackInSequenceOrder() throws Exception {
+    withStore("earlier", (store, listener) -> {
+      String table = "message_" + LocalSqs.EVENTS_QUEUE.replace(".", "_").replace("-", "_") + "_"
+          + Integer.toHexString(LocalSqs.EVENTS_QUEUE.hashCode());
+      try (Statement s = store.connection().createStatement()) {
+        // Sequence 9 before 10 and 11: compared as text, "10" < "11" < "9".
+        for (String seq : List.of("11", "9", "10")) {
+          s.execute("insert into " + table + " (message_id, delivery_receipts, next_delivery, content, attributes,"
+              + " created, receive_count, group_id, deduplication_id, sequence_number) values ('m" + seq
+              + "', '[]', 0, '{}', '[]', 1765015200123, 0, 'g', 'd" + seq + "', '" + seq + "')");
+        }
+        store.connection().commit();
+      }
+      List<InternalMessage> restored = new ArrayList<>(store.stored(LocalSqs.EVENTS_QUEUE));
+      restored.sort((x, y) -> y.compareTo(x));
+      assertEquals(List.of("m9", "m10", "m11"), restored.stream().map(InternalMessage::id).toList());
+    });
+  }
+
+  private interface StoreTest {
+    void run(QueueStore store, ActorRef listener) throws Exception;
+  }
+
+  /** A store on an in-memory H2 database with ElasticMQ's queue manager in front of it, as the runner has. */
+  private static void withStore(String name, StoreTest test) throws Exception {
+    String url = "jdbc:h2:mem:queue-store-" + name + ";DB_CLOSE_DELAY=-1";
+    ElasticMQServerConfig server = new ElasticMQServerConfig(ConfigFactory.parseString(
+        LocalSqs.config(0, "127.0.0.1", 5)).withFallback(ConfigFactory.load()).resolve());
+    ActorSystem system = ActorSystem.create("queue-store-test", ConfigFactory.parseString(
+        "pekko.loglevel = ERROR\npekko.stdout-loglevel = ERROR").withFallback(ConfigFactory.load()));
+    try (QueueStore store = QueueStore.open(url, server.baseQueues())) {
+      ActorRef queueManager = system.actorOf(org.apache.pekko.actor.Props.create(
+          org.elasticmq.actor.QueueManagerActor.class, new org.elasticmq.util.NowProvider(),
+          org.elasticmq.StrictSQSLimits$.MODULE$, Option.apply(system.actorOf(store.listener()))));
+      store.restore(queueManager, Duration.ofSeconds(10));
+      test.run(store, system.actorOf(store.listener()));
     } finally {
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -218,9 +264,14 @@ class QueueStoreTest {
   }
 
   private static QueueEvent.MessageAdded added(String id) {
+    return added(id, OffsetDateTime.now(), 0);
+  }
+
+  private static QueueEvent.MessageAdded added(String id, OffsetDateTime created, int orderIndex) {
     InternalMessage m = new InternalMessage(id, new ArrayBuffer<>(), 0L, new MessageContent("{}"),
-        scala.collection.immutable.Map$.MODULE$.empty(), OffsetDateTime.now(), 0, NeverReceived$.MODULE$, 0, true,
-        Option.apply("g"), Option.empty(), Option.empty(), Option.empty(), Option.empty());
+        scala.collection.immutable.Map$.MODULE$.empty(), created, orderIndex, NeverReceived$.MODULE$, 0, true,
+        Option.apply("g"), Option.apply(new org.elasticmq.DeduplicationId("d-" + id)), Option.empty(), Option.empty(),
+        Option.empty());
     return new QueueEvent.MessageAdded(LocalSqs.EVENTS_QUEUE, m);
   }
 
