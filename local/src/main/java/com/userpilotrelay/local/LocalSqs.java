@@ -138,7 +138,7 @@ final class LocalSqs implements AutoCloseable {
       }
       URI endpoint = URI.create("http://127.0.0.1:" + port);
       URI internalEndpoint = URI.create("http://" + internalHost.getHostAddress() + ":" + internal.getPort());
-      client = SqsClients.local(internalEndpoint);
+      client = SqsClients.unsigned(internalEndpoint);
       // The store created the three queues from this run's config, settings included.
       String deadLetterUrl = client.getQueueUrl(b -> b.queueName(DEAD_LETTER_QUEUE)).queueUrl();
       String rejectedUrl = client.getQueueUrl(b -> b.queueName(REJECTED_QUEUE)).queueUrl();
