@@ -23,11 +23,7 @@ public final class SqsClients {
 
   /** A local SQS-protocol server (ElasticMQ), which accepts any credentials. */
   public static SqsClient local(URI endpoint) {
-    return SqsClient.builder()
-        .httpClient(http())
-        .overrideConfiguration(timeouts())
-        .endpointOverride(endpoint)
-        .region(Region.US_EAST_1)
+    return onThisMachine(endpoint)
         .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
         .build();
   }
@@ -37,13 +33,17 @@ public final class SqsClients {
    * ElasticMQ): no SigV4, whose hashing of every request body is a sixth of the SDK's work on a large batch.
    */
   public static SqsClient unsigned(URI endpoint) {
+    return onThisMachine(endpoint)
+        .credentialsProvider(software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider.create())
+        .build();
+  }
+
+  private static software.amazon.awssdk.services.sqs.SqsClientBuilder onThisMachine(URI endpoint) {
     return SqsClient.builder()
         .httpClient(http())
         .overrideConfiguration(timeouts())
         .endpointOverride(endpoint)
-        .region(Region.US_EAST_1)
-        .credentialsProvider(software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider.create())
-        .build();
+        .region(Region.US_EAST_1);
   }
 
   /** Approximate number of messages on a queue (visible, in flight and delayed), as SQS reports it. */
