@@ -71,11 +71,12 @@ import scala.util.Either;
  * </ul>
  *
  * <p>Tables and columns are ElasticMQ's, plus {@code created_nanos} and {@code order_index}, so a DATA_DIR
- * written by an earlier runner is read as it is; its messages keep the millisecond order they were stored
- * with. Only the queues the runner configures are kept: a queue made through SQS_PORT lives in memory.
+ * written by an earlier runner is read as it is (see {@link Table#readAll} for its order). Only the queues
+ * the runner configures are kept: a queue made through SQS_PORT lives in memory.
  *
  * <p>Once a commit fails the store refuses every later change: ElasticMQ then answers nothing (the client
- * times out and retries, ingest answers 503), so no 200 is ever given for an event the file may not hold.
+ * times out and retries, ingest answers 503). A retried send is not answered from memory either until its
+ * first copy is committed ({@link StoredMessages}), so no 200 is given for an event the file may not hold.
  */
 final class QueueStore implements AutoCloseable {
   /** How many changes one commit takes at most; more wait for the next. */
@@ -150,10 +151,8 @@ final class QueueStore implements AutoCloseable {
       }
       ActorRef queueActor = (ActorRef) either.toOption().get();
       List<InternalMessage> messages = tables.get(queue.name()).readAll();
-      if (queue.isFifo()) {
-        long now = System.currentTimeMillis();
-        messages.forEach(m -> StoredMessages.stored(m.id(), now));
-      }
+      long now = System.currentTimeMillis();
+      messages.forEach(m -> StoredMessages.stored(m.id(), now));
       ask(queueActor, new RestoreMessages(CollectionConverters.asScala(messages).toList()), timeout);
     }
     writer.start();
@@ -274,15 +273,15 @@ final class QueueStore implements AutoCloseable {
     }
   }
 
-  /** The FIFO messages this commit added, for the deduplication windows (see StoredMessages). */
-  private void markStored(List<Change> batch) {
+  /**
+   * The messages this commit added, for the deduplication windows (see StoredMessages). A queue the runner
+   * does not keep (made through SQS_PORT) has nothing more to wait for, so its messages count as stored too.
+   */
+  private static void markStored(List<Change> batch) {
     long now = System.currentTimeMillis();
     for (Change change : batch) {
       if (change.event() instanceof QueueEvent.MessageAdded added) {
-        Table table = tables.get(added.queueName());
-        if (table != null && table.fifo) {
-          StoredMessages.stored(added.message().id(), now);
-        }
+        StoredMessages.stored(added.message().id(), now);
       }
     }
   }

@@ -5,8 +5,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Which FIFO messages the queue store has committed to DATA_DIR, for the deduplication windows: a send that
- * repeats an earlier one counts as a repeat only once the earlier one is in the file.
+ * Which messages the queue store has committed to DATA_DIR in the last minutes, for the deduplication
+ * windows: a send that repeats an earlier one counts as a repeat only once the earlier one is in the file.
  *
  * <p>Why: ElasticMQ answers a repeat at once, from memory, without a change for the store. When the SDK
  * sends again after its first attempt timed out (a slow disk) or went unanswered (a failed write), that
