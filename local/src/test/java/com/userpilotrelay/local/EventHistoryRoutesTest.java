@@ -87,10 +87,6 @@ class EventHistoryRoutesTest {
     return ids;
   }
 
-  private static String unique(String prefix) {
-    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-  }
-
   private String postIdentify(String user, String messageId) {
     String body = "{\"type\":\"identify\",\"userId\":\"" + user + "\",\"messageId\":\"" + messageId
         + "\",\"traits\":{\"plan\":\"pro\",\"seats\":3}}";
@@ -100,21 +96,11 @@ class EventHistoryRoutesTest {
     return messageId;
   }
 
-  private JsonNode awaitState(String messageId, String state) {
-    JsonNode[] last = new JsonNode[1];
-    await(messageId + " " + state, WAIT, () -> {
-      RelayHttp.Answer answer = http.get("/events/" + messageId);
-      last[0] = answer.status() == 200 ? answer.json() : null;
-      return last[0] != null && state.equals(last[0].path("state").asText());
-    });
-    return last[0];
-  }
-
   @Test
   void anEventsPathIsAcceptedThenItsUserpilotRequestThenDelivered() {
-    String user = unique("u");
-    String messageId = postIdentify(user, unique("msg"));
-    JsonNode path = awaitState(messageId, "DELIVERED");
+    String user = RelayHttp.unique("u");
+    String messageId = postIdentify(user, RelayHttp.unique("msg"));
+    JsonNode path = http.awaitEventState(messageId, "DELIVERED", WAIT);
 
     assertEquals(messageId, path.get("messageId").asText());
     assertEquals(user, path.get("userId").asText());
@@ -143,10 +129,10 @@ class EventHistoryRoutesTest {
 
   @Test
   void aFailedCallThenAnAcceptedOneShowsTwoAttemptsAndBothOutcomes() {
-    String user = unique("flaky");
+    String user = RelayHttp.unique("flaky");
     failFirst.put(user, new AtomicInteger(1));
-    String messageId = postIdentify(user, unique("msg"));
-    JsonNode path = awaitState(messageId, "DELIVERED");
+    String messageId = postIdentify(user, RelayHttp.unique("msg"));
+    JsonNode path = http.awaitEventState(messageId, "DELIVERED", WAIT);
 
     assertEquals(2, path.get("attempts").size(), path.toString());
     assertEquals(500, path.at("/attempts/0/status").asInt());
@@ -173,7 +159,7 @@ class EventHistoryRoutesTest {
 
   @Test
   void anEventRejectedAtIngestSaysWhy() {
-    String messageId = unique("bad");
+    String messageId = RelayHttp.unique("bad");
     String body = "{\"type\":\"identify\",\"messageId\":\"" + messageId + "\",\"traits\":{}}";
     RelayHttp.Answer answer = http.postJson(body, signed(SECRET, body));
     assertEquals(400, answer.status(), answer.body());
@@ -184,10 +170,10 @@ class EventHistoryRoutesTest {
 
   @Test
   void aCrossOriginRedriveIsRefusedAndMovesNothing() throws Exception {
-    String user = unique("dead");
+    String user = RelayHttp.unique("dead");
     refused.add(user);
-    String messageId = postIdentify(user, unique("msg"));
-    awaitState(messageId, "DEAD_LETTERED");
+    String messageId = postIdentify(user, RelayHttp.unique("msg"));
+    http.awaitEventState(messageId, "DEAD_LETTERED", WAIT);
     refused.remove(user);
 
     // What a form on another page sends: a simple request naming its origin.
@@ -205,7 +191,7 @@ class EventHistoryRoutesTest {
         Map.of("Origin", relay.url().toString(), "X-Relay-Client", "page"));
     assertEquals(200, own.status(), own.body());
     assertTrue(own.json().get("redriven").asInt() >= 1, own.body());
-    awaitState(messageId, "DELIVERED");
+    http.awaitEventState(messageId, "DELIVERED", WAIT);
   }
 
   @Test

@@ -24,7 +24,6 @@ import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -72,10 +71,6 @@ class LocalConsoleAndRestartTest {
     standIn.close();
   }
 
-  private static String unique(String prefix) {
-    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-  }
-
   private String postIdentify(String user, String messageId) {
     String body = "{\"type\":\"identify\",\"userId\":\"" + user + "\",\"messageId\":\"" + messageId
         + "\",\"traits\":{\"plan\":\"pro\"}}";
@@ -84,23 +79,13 @@ class LocalConsoleAndRestartTest {
     return messageId;
   }
 
-  private JsonNode awaitState(String messageId, String state) {
-    JsonNode[] last = new JsonNode[1];
-    await(messageId + " " + state, WAIT, () -> {
-      RelayHttp.Answer answer = http.get("/events/" + messageId);
-      last[0] = answer.status() == 200 ? answer.json() : null;
-      return last[0] != null && state.equals(last[0].path("state").asText());
-    });
-    return last[0];
-  }
-
   @Test
   void theHistorySurvivesARestartOnTheSameDataDir() {
     start(Map.of());
-    String user = unique("kept");
+    String user = RelayHttp.unique("kept");
     failFirst.put(user, new AtomicInteger(1));
-    String messageId = postIdentify(user, unique("msg"));
-    JsonNode before = awaitState(messageId, "DELIVERED");
+    String messageId = postIdentify(user, RelayHttp.unique("msg"));
+    JsonNode before = http.awaitEventState(messageId, "DELIVERED", WAIT);
     relay.stop();
 
     start(Map.of());
@@ -114,13 +99,13 @@ class LocalConsoleAndRestartTest {
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     PrintStream original = System.out;
     System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-    String user = unique("console");
+    String user = RelayHttp.unique("console");
     String messageId;
     try {
       start(Map.of());
       failFirst.put(user, new AtomicInteger(1));
-      messageId = postIdentify(user, unique("msg"));
-      awaitState(messageId, "DELIVERED");
+      messageId = postIdentify(user, RelayHttp.unique("msg"));
+      http.awaitEventState(messageId, "DELIVERED", WAIT);
       relay.stop();
     } finally {
       System.setOut(original);
@@ -142,8 +127,8 @@ class LocalConsoleAndRestartTest {
     String messageId;
     try {
       start(Map.of("LOG_FORMAT", "json"));
-      messageId = postIdentify(unique("json"), unique("msg"));
-      awaitState(messageId, "DELIVERED");
+      messageId = postIdentify(RelayHttp.unique("json"), RelayHttp.unique("msg"));
+      http.awaitEventState(messageId, "DELIVERED", WAIT);
       relay.stop();
     } finally {
       Log.redirect(null);

@@ -25,7 +25,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
@@ -95,10 +94,6 @@ class LocalRelayTest {
     return Reply.accepted();
   }
 
-  private static String unique(String prefix) {
-    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-  }
-
   private RelayHttp.Answer postSigned(String body) {
     return http.postJson(body, signed(SECRET, body));
   }
@@ -148,7 +143,7 @@ class LocalRelayTest {
   @Test
   @Order(2)
   void aSignedSingleEventIsAcceptedAndDeliveredOnceWithItsExactBytesSigned() {
-    String user = unique("single");
+    String user = RelayHttp.unique("single");
     // Odd spacing and non-ASCII: the signature covers the raw bytes, which must reach the handler unchanged.
     String body = "{ \"type\" : \"identify\",\n \"userId\": \"" + user + "\", \"messageId\": \"" + user
         + "\", \"traits\": {\"name\": \"Zoë ✓\", \"plan\": \"pro\"} }";
@@ -168,8 +163,8 @@ class LocalRelayTest {
   @Test
   @Order(3)
   void aBatchObjectMergesItsContextAndEveryEventIsDelivered() {
-    String user = unique("batch");
-    String company = unique("company");
+    String user = RelayHttp.unique("batch");
+    String company = RelayHttp.unique("company");
     String body = "{\"batch\": ["
         + "{\"type\":\"track\",\"userId\":\"" + user + "\",\"event\":\"Signed Up\",\"messageId\":\"" + user + "-t\","
         + "\"properties\":{\"plan\":\"pro\"}},"
@@ -200,8 +195,8 @@ class LocalRelayTest {
   @Test
   @Order(5)
   void aMixedBatchIsAnswered200WithTheRejectedListAndTheBadEventIsQuarantined() {
-    String good = unique("mixed-good");
-    String bad = unique("mixed-bad");
+    String good = RelayHttp.unique("mixed-good");
+    String bad = RelayHttp.unique("mixed-bad");
     String body = "[{\"type\":\"identify\",\"userId\":\"" + good + "\",\"messageId\":\"" + good + "\"},"
         + "{\"type\":\"track\",\"userId\":\"" + bad + "\",\"messageId\":\"" + bad + "\"}]";
     JsonNode before = http.get("/stats").json();
@@ -237,7 +232,7 @@ class LocalRelayTest {
   @Test
   @Order(6)
   void wrongOrMissingCredentialsAre401AndStoreNothing() {
-    String user = unique("unsigned");
+    String user = RelayHttp.unique("unsigned");
     String body = "{\"type\":\"identify\",\"userId\":\"" + user + "\",\"messageId\":\"" + user + "\"}";
     JsonNode before = http.get("/stats").json();
     RelayHttp.Answer missing = http.postJson(body, Map.of());
@@ -347,7 +342,7 @@ class LocalRelayTest {
   @Test
   @Order(13)
   void aTemporaryUserpilotFailureIsRetriedThroughTheQueueAndDeliveredOnce() {
-    String user = unique("retry");
+    String user = RelayHttp.unique("retry");
     unavailable.put(user, new AtomicInteger(2));
     long retriedBefore = http.get("/stats").json().get("retried").asLong();
     String body = "{\"type\":\"track\",\"userId\":\"" + user + "\",\"event\":\"Clicked\",\"messageId\":\"" + user + "\"}";
@@ -363,7 +358,7 @@ class LocalRelayTest {
   @Test
   @Order(20)
   void aPermanentFailureIsDeadLetteredWithItsReasonAndRedriveDeliversIt() {
-    String user = unique("refused");
+    String user = RelayHttp.unique("refused");
     refused.add(user);
     long deadBefore = http.get("/stats").json().get("deadLettered").asLong();
     String body = "{\"type\":\"identify\",\"userId\":\"" + user + "\",\"messageId\":\"" + user
@@ -394,14 +389,14 @@ class LocalRelayTest {
   @Test
   @Order(21)
   void onlyWhatIngestAcceptedIsEverDeliveredRedriveAndTheSqsPortNotwithstanding() {
-    String bad = unique("quarantined");
+    String bad = RelayHttp.unique("quarantined");
     String body = "{\"type\":\"group\",\"userId\":\"" + bad + "\",\"messageId\":\"" + bad + "\"}";
     assertEquals(400, postSigned(body).status(), "all events invalid: 400");
     assertTrue(deadLettersFor(bad).isEmpty(), "refused input is not a dead letter");
     assertEquals(1, http.rejected().stream().filter(e -> bad.equals(e.path("messageId").asText(null))).count());
 
     // Anything on this machine can write to the embedded SQS port; a forged event there is refused.
-    String victim = unique("victim");
+    String victim = RelayHttp.unique("victim");
     String forged = "{\"type\":\"delete\",\"userId\":\"" + victim + "\",\"messageId\":\"" + victim + "\"}";
     try (software.amazon.awssdk.services.sqs.SqsClient sqs = SqsClients.local(relay.sqsEndpoint())) {
       String events = sqs.getQueueUrl(b -> b.queueName(LocalSqs.EVENTS_QUEUE)).queueUrl();

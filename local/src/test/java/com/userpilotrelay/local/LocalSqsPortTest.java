@@ -28,7 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -103,12 +102,8 @@ class LocalSqsPortTest {
     return Reply.accepted();
   }
 
-  private static String unique(String prefix) {
-    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-  }
-
   private void accept(String userId) {
-    String body = "{\"type\":\"identify\",\"userId\":\"" + userId + "\",\"messageId\":\"" + unique("m")
+    String body = "{\"type\":\"identify\",\"userId\":\"" + userId + "\",\"messageId\":\"" + RelayHttp.unique("m")
         + "\",\"traits\":{\"email\":\"" + userId + "@example.com\"}}";
     assertEquals(200, http.postJson(body, signed(SECRET, body)).status());
   }
@@ -179,14 +174,14 @@ class LocalSqsPortTest {
 
   @Test
   void whatABrowserPageCanSendIsRefusedAndTheQueuesKeepTheirMessages() {
-    String held1 = unique("held");
+    String held1 = RelayHttp.unique("held");
     held.add(held1);
     accept(held1);
     await("a first attempt for " + held1, DELIVERY,
         () -> standIn.calls().stream().anyMatch(c -> held1.equals(c.subject())));
 
     try (SqsClient sqs = SqsClients.local(relay.sqsEndpoint())) {
-      String scratch = sqs.createQueue(b -> b.queueName(unique("scratch"))).queueUrl();
+      String scratch = sqs.createQueue(b -> b.queueName(RelayHttp.unique("scratch"))).queueUrl();
       sqs.sendMessage(b -> b.queueUrl(scratch).messageBody("kept"));
       int events = SqsClients.depth(sqs, queueUrl(LocalSqs.EVENTS_QUEUE));
       assertTrue(events >= 1, "the held event is on the events queue: " + events);
@@ -243,7 +238,7 @@ class LocalSqsPortTest {
   }
 
   private String deadLetter() {
-    String subject = unique("dead");
+    String subject = RelayHttp.unique("dead");
     refused.add(subject);
     accept(subject);
     await("a dead letter for " + subject, DELIVERY,
@@ -297,7 +292,7 @@ class LocalSqsPortTest {
             .getBytes(StandardCharsets.US_ASCII));
         stalled.add(s);
       }
-      String subject = unique("through");
+      String subject = RelayHttp.unique("through");
       accept(subject);
       await("delivery of " + subject, DELIVERY, () -> !deliveredFor(standIn, subject).isEmpty());
       assertEquals(200, http.get("/stats").status());

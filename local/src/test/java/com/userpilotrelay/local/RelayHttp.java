@@ -115,6 +115,22 @@ final class RelayHttp {
     return standIn.accepted().stream().filter(c -> subject.equals(c.subject())).toList();
   }
 
+  /** A name no other test run used: the prefix and eight random hex digits. */
+  static String unique(String prefix) {
+    return prefix + "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  /** Waits until {@code GET /events/{messageId}} reports {@code state}; returns that answer. */
+  JsonNode awaitEventState(String messageId, String state, Duration timeout) {
+    JsonNode[] last = new JsonNode[1];
+    await(messageId + " " + state, timeout, () -> {
+      Answer answer = get("/events/" + messageId);
+      last[0] = answer.status() == 200 ? answer.json() : null;
+      return last[0] != null && state.equals(last[0].path("state").asText());
+    });
+    return last[0];
+  }
+
   static void await(String what, Duration timeout, BooleanSupplier condition) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
