@@ -66,11 +66,10 @@ final class LocalSqs implements AutoCloseable {
   private final String queueUrl;
   private final String deadLetterUrl;
   private final String rejectedUrl;
-  private final Path database;
   private final QueueStore store;
 
   private LocalSqs(ActorSystem system, SQSRestServer rest, SqsPortGuard guard, SqsClient client, URI endpoint,
-      URI internalEndpoint, String queueUrl, String deadLetterUrl, String rejectedUrl, Path database,
+      URI internalEndpoint, String queueUrl, String deadLetterUrl, String rejectedUrl,
       QueueStore store) {
     this.system = system;
     this.store = store;
@@ -82,7 +81,6 @@ final class LocalSqs implements AutoCloseable {
     this.queueUrl = queueUrl;
     this.deadLetterUrl = deadLetterUrl;
     this.rejectedUrl = rejectedUrl;
-    this.database = database;
   }
 
   static synchronized LocalSqs start(int port, Path dataDir, int maxReceiveCount) {
@@ -144,7 +142,7 @@ final class LocalSqs implements AutoCloseable {
       String rejectedUrl = client.getQueueUrl(b -> b.queueName(REJECTED_QUEUE)).queueUrl();
       String queueUrl = client.getQueueUrl(b -> b.queueName(EVENTS_QUEUE)).queueUrl();
       running = new LocalSqs(system, rest, guard, client, endpoint, internalEndpoint, queueUrl, deadLetterUrl,
-          rejectedUrl, database, store);
+          rejectedUrl, store);
       return running;
     } catch (RuntimeException e) {
       if (client != null) {
@@ -254,10 +252,6 @@ final class LocalSqs implements AutoCloseable {
 
   String rejectedUrl() {
     return rejectedUrl;
-  }
-
-  Path database() {
-    return database;
   }
 
   QueueStore store() {
